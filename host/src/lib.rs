@@ -1,0 +1,18 @@
+//! `ebid-host`: the native messaging host of the e-bidding IC card renewal extension.
+//!
+//! Layers, bottom up:
+//! - [`card`]: APDUs, status words and the transport trait drivers talk through;
+//! - [`drivers`]: one [`drivers::CardDriver`] per card layout (JPKI, profile-described ISO 7816-4 cards);
+//! - [`cert_summary`]: the certificate fields the portal's confirmation screen shows;
+//! - [`service`]: readers, card sessions and events over PC/SC;
+//! - [`framing`] and [`session`]: native messaging frames and the request/response loop;
+//! - [`admin`]: `install`, `uninstall` and `doctor` for IT admins.
+
+pub mod admin;
+pub mod card;
+pub mod cert_summary;
+pub mod drivers;
+pub mod framing;
+pub mod logging;
+pub mod service;
+pub mod session;

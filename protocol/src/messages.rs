@@ -1,0 +1,172 @@
+//! Requests, responses and events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ErrorInfo, Pin, SignPurpose};
+
+/// A request from the extension: `{"id": 7, "cmd": "read_certificate", "reader": "..."}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    #[serde(flatten)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Command {
+    /// All readers with card presence, ATR and PIN-pad capability.
+    ListReaders,
+    /// Start sending [`Event`]s for reader and card changes (answered by [`Reply::Watching`]).
+    Watch,
+    /// Stop sending events.
+    Unwatch,
+    /// The certificate of the card in `reader`, with its summary.
+    ReadCertificate { reader: String },
+    /// Tries left and blocked state, without spending a try where the card allows.
+    PinStatus { reader: String },
+    /// Verify the PIN. `pin: null` on a PIN-pad reader means "ask on the reader".
+    VerifyPin {
+        reader: String,
+        #[serde(default)]
+        pin: Option<Pin>,
+    },
+    /// Sign a SHA-256 digest (base64, 32 bytes) as PKCS#1 v1.5. Needs a verified PIN on that card in this session.
+    Sign { reader: String, digest: String },
+    /// Sign [`crate::binding_digest`] of origin + challenge (+ the other card's certificate), computed by the host.
+    SignChallenge {
+        reader: String,
+        origin: String,
+        /// Base64 challenge issued by the portal.
+        challenge: String,
+        purpose: SignPurpose,
+        /// Base64 DER of the certificate this signature binds (the current card's, when signing as the new card).
+        #[serde(default)]
+        bound_certificate: Option<String>,
+    },
+    /// Forget the verified PIN state of the card in `reader` (logout).
+    Forget { reader: String },
+}
+
+/// Everything the host sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HostMessage {
+    /// First message of every session.
+    Hello {
+        version: String,
+        protocol: u32,
+    },
+    Response {
+        id: u64,
+        result: Reply,
+    },
+    /// `id` is absent when the request was too garbled to carry one.
+    Error {
+        id: Option<u64>,
+        error: ErrorInfo,
+    },
+    Event {
+        event: Event,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reply {
+    Readers {
+        readers: Vec<ReaderInfo>,
+    },
+    Watching {
+        readers: Vec<ReaderInfo>,
+    },
+    Unwatched,
+    Certificate(CertificateInfo),
+    PinStatus(PinInfo),
+    PinVerified,
+    Signature {
+        /// Base64 PKCS#1 v1.5 signature.
+        signature: String,
+        /// Base64 SHA-256 digest that was signed.
+        digest: String,
+        algorithm: String,
+    },
+    Forgotten,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "snake_case")]
+pub enum Event {
+    ReaderAdded {
+        reader: String,
+    },
+    ReaderRemoved {
+        reader: String,
+    },
+    CardInserted {
+        reader: String,
+        atr: String,
+    },
+    CardRemoved {
+        reader: String,
+    },
+    /// The PC/SC service went away; the host keeps trying to reach it.
+    PcscUnavailable,
+    PcscAvailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderInfo {
+    pub name: String,
+    pub card_present: bool,
+    /// Hex, upper case, no separators.
+    pub atr: Option<String>,
+    pub pin_pad: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateInfo {
+    pub reader: String,
+    /// Driver that read the card: `jpki` or `profile:<name>`.
+    pub card_type: String,
+    /// Base64 DER.
+    pub certificate: String,
+    pub summary: CertificateSummary,
+}
+
+/// The certificate fields shown on the portal's 電子証明書更新確認画面.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateSummary {
+    /// ICカード商号又は名称 (subject O).
+    pub organization: Option<String>,
+    /// ICカード取得者氏名 (subject CN, or the JPKI SAN name).
+    pub holder_name: Option<String>,
+    /// ICカード取得者業者所在地 (ST + L + street, in that order, or the JPKI SAN address).
+    pub address: Option<String>,
+    /// 証明書シリアル番号, upper-case hex.
+    pub serial: String,
+    /// 証明書発行者, readable DN.
+    pub issuer: String,
+    /// RFC 3339, UTC.
+    pub not_before: String,
+    /// 証明書有効期限, RFC 3339, UTC.
+    pub not_after: String,
+    pub key_algorithm: String,
+    pub key_bits: u32,
+    /// notAfter is in the past by the host's clock.
+    pub expired: bool,
+    /// Upper-case hex SHA-256 of the DER: tells two cards apart.
+    pub sha256_fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinInfo {
+    /// `None` when the card cannot tell without spending a try.
+    pub tries_left: Option<u8>,
+    pub blocked: bool,
+    pub pin_pad: bool,
+    pub min_length: u8,
+    pub max_length: u8,
+    /// `digits` or `alphanumeric`: lets the dialog check input before it reaches the card.
+    pub charset: String,
+}

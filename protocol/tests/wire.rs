@@ -1,0 +1,69 @@
+//! The JSON shapes the extension relies on.
+
+use ebid_protocol::*;
+use serde_json::json;
+
+#[test]
+fn request_shape() {
+    let req: Request = serde_json::from_value(
+        json!({"id": 3, "cmd": "verify_pin", "reader": "R 00 00", "pin": "1234"}),
+    )
+    .unwrap();
+    assert_eq!(req.id, 3);
+    match req.command {
+        Command::VerifyPin { reader, pin } => {
+            assert_eq!(reader, "R 00 00");
+            assert_eq!(pin.unwrap().expose(), "1234");
+        }
+        other => panic!("parsed as {other:?}"),
+    }
+    let list: Request = serde_json::from_value(json!({"id": 1, "cmd": "list_readers"})).unwrap();
+    assert_eq!(list.command, Command::ListReaders);
+}
+
+#[test]
+fn unknown_command_is_an_error() {
+    assert!(serde_json::from_value::<Request>(json!({"id": 1, "cmd": "format_card"})).is_err());
+}
+
+#[test]
+fn host_message_shapes() {
+    let hello = HostMessage::Hello {
+        version: "0.1.0".into(),
+        protocol: PROTOCOL_VERSION,
+    };
+    assert_eq!(
+        serde_json::to_value(&hello).unwrap(),
+        json!({"type": "hello", "version": "0.1.0", "protocol": 1})
+    );
+
+    let err = HostMessage::Error {
+        id: Some(9),
+        error: ErrorInfo::new(ErrorCode::WrongPin).with_retries(2),
+    };
+    let v = serde_json::to_value(&err).unwrap();
+    assert_eq!(v["type"], "error");
+    assert_eq!(v["error"]["code"], "WRONG_PIN");
+    assert_eq!(v["error"]["retries_left"], 2);
+    assert_eq!(v["error"]["message_ja"], "PIN番号が正しくありません。");
+
+    let ev = HostMessage::Event {
+        event: Event::CardInserted {
+            reader: "R".into(),
+            atr: "3B00".into(),
+        },
+    };
+    assert_eq!(
+        serde_json::to_value(&ev).unwrap(),
+        json!({"type": "event", "event": {"name": "card_inserted", "reader": "R", "atr": "3B00"}})
+    );
+
+    let ok = HostMessage::Response {
+        id: 4,
+        result: Reply::PinVerified,
+    };
+    assert_eq!(
+        serde_json::to_value(&ok).unwrap(),
+        json!({"type": "response", "id": 4, "result": {"kind": "pin_verified"}})
+    );
+}

@@ -1,0 +1,1 @@
+//! Integration tests of the real ebid-host binary against real pcscd and virtual cards
