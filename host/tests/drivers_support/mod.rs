@@ -1,0 +1,36 @@
+//! Shared by the driver tests: fake certificate files and the scripted APDUs that read them.
+
+use ebid_host::card::to_hex;
+
+/// A DER-looking certificate file of `len` bytes (`30 82 hi lo` + a recognisable filler).
+pub fn fake_certificate(len: usize) -> Vec<u8> {
+    assert!((260..=0xFFFF + 4).contains(&len));
+    let body = len - 4;
+    let mut cert = vec![0x30, 0x82, (body >> 8) as u8, body as u8];
+    cert.extend((0..body).map(|i| (i % 251) as u8));
+    cert
+}
+
+/// Response hex: `data` followed by the status word.
+pub fn reply(data: &[u8], sw: u16) -> String {
+    format!("{}{:04X}", to_hex(data), sw)
+}
+
+/// The short READ BINARYs (256-byte chunks, the last one for what is left) that read `cert` from offset 0.
+pub fn short_reads(cert: &[u8]) -> Vec<(String, String)> {
+    cert.chunks(256)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let offset = i * 256;
+            let le = if offset == 0 { 0 } else { chunk.len() % 256 };
+            (
+                format!("00B0{:04X}{:02X}", offset, le),
+                reply(chunk, 0x9000),
+            )
+        })
+        .collect()
+}
+
+pub fn sha256_digest_info_hex(digest: &[u8; 32]) -> String {
+    format!("3031300D060960864801650304020105000420{}", to_hex(digest))
+}
