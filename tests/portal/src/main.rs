@@ -1,0 +1,107 @@
+//! `replica-portal --port P --data DIR --ca-cert FILE [--register FILE]... [--origin URL]`
+//!
+//! Serves the replica on 127.0.0.1:P (0 = a free port) and prints `listening on http://127.0.0.1:<port>` once ready.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use replica_portal::{lenient_base64, NewUser, Portal, PortalConfig};
+
+const USAGE: &str = "usage: replica-portal --data DIR --ca-cert FILE [--port P] [--register USER.json]... [--origin URL]
+  --data DIR          data directory (registrations.json, outbox.jsonl); created if missing
+  --ca-cert FILE      CA certificate (DER or PEM) that new cards must be issued by
+  --port P            port on 127.0.0.1 (default 8080; 0 picks a free port)
+  --register FILE     register the user described in FILE (JSON) before serving; repeatable
+  --origin URL        origin the card signatures must bind (default http://127.0.0.1:<port>)";
+
+struct Args {
+    data_dir: PathBuf,
+    ca_cert: PathBuf,
+    port: u16,
+    register: Vec<PathBuf>,
+    origin: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = std::env::args().skip(1);
+    let (mut data_dir, mut ca_cert, mut port, mut register, mut origin) =
+        (None, None, 8080u16, Vec::new(), None);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--data" => data_dir = Some(PathBuf::from(value()?)),
+            "--ca-cert" => ca_cert = Some(PathBuf::from(value()?)),
+            "--port" => {
+                port = value()?
+                    .parse()
+                    .map_err(|_| "--port must be a number from 0 to 65535".to_string())?
+            }
+            "--register" => register.push(PathBuf::from(value()?)),
+            "--origin" => origin = Some(value()?),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(Args {
+        data_dir: data_dir.ok_or("--data is required")?,
+        ca_cert: ca_cert.ok_or("--ca-cert is required")?,
+        port,
+        register,
+        origin,
+    })
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let ca_bytes = std::fs::read(&args.ca_cert)
+        .map_err(|e| format!("cannot read {}: {e}", args.ca_cert.display()))?;
+    // PEM files are text starting with the armour; anything else is taken as DER.
+    let ca_certificate = match std::str::from_utf8(&ca_bytes) {
+        Ok(text) if text.trim_start().starts_with("-----BEGIN") => {
+            lenient_base64::decode(text).ok_or("the CA certificate PEM is not valid base64")?
+        }
+        _ => ca_bytes,
+    };
+    for file in &args.register {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let user: NewUser =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let id = Portal::register(&args.data_dir, &user)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        eprintln!("registered {id} ({})", user.company_name);
+    }
+    let portal = Portal::start(PortalConfig {
+        data_dir: args.data_dir,
+        ca_certificate,
+        port: args.port,
+        origin: args.origin,
+    })
+    .map_err(|e| e.to_string())?;
+    // The harness reads this line to learn the port when --port 0.
+    println!("listening on {}", portal.url(""));
+    eprintln!(
+        "replica-portal: signatures must bind the origin {}",
+        portal.origin()
+    );
+    portal.wait();
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match parse_args() {
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("replica-portal: {message}");
+            }
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+        Ok(args) => match run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("replica-portal: {message}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

@@ -1,0 +1,155 @@
+//! Browser sessions (cookie `JSESSIONID`, as the JSP portal had): the challenges issued to the session and the
+//! renewal waiting for 「更新」 on the confirmation screen. Kept in memory: a restart asks the user to start over,
+//! as the real portal's session timeout did.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use rand::RngCore;
+
+pub const COOKIE_NAME: &str = "JSESSIONID";
+/// A challenge must be answered within this time (two PIN entries and a card swap fit easily).
+pub const CHALLENGE_LIFETIME: Duration = Duration::from_secs(15 * 60);
+const SESSION_IDLE_LIMIT: Duration = Duration::from_secs(60 * 60);
+/// Bounds memory whatever a client does with cookies.
+const MAX_SESSIONS: usize = 10_000;
+
+pub type ChallengeBytes = [u8; 32];
+
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub bytes: ChallengeBytes,
+    issued: Instant,
+}
+
+impl Challenge {
+    fn fresh() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Challenge {
+            bytes,
+            issued: Instant::now(),
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        self.issued.elapsed() <= CHALLENGE_LIFETIME
+    }
+}
+
+/// A renewal whose two signatures verified; waits for 「更新」 (or 「戻る」).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedRenewal {
+    pub user_id: String,
+    pub old_certificate: Vec<u8>,
+    pub new_certificate: Vec<u8>,
+}
+
+#[derive(Debug)]
+pub struct Session {
+    renewal_challenge: Option<Challenge>,
+    login_challenge: Option<Challenge>,
+    pub verified_renewal: Option<VerifiedRenewal>,
+    /// 利用者ID after a successful IC-card login.
+    pub logged_in_user: Option<String>,
+    last_seen: Instant,
+}
+
+impl Session {
+    fn new() -> Self {
+        Session {
+            renewal_challenge: None,
+            login_challenge: None,
+            verified_renewal: None,
+            logged_in_user: None,
+            last_seen: Instant::now(),
+        }
+    }
+
+    /// Issues a new renewal challenge, replacing any earlier one.
+    pub fn issue_renewal_challenge(&mut self) -> ChallengeBytes {
+        let challenge = Challenge::fresh();
+        let bytes = challenge.bytes;
+        self.renewal_challenge = Some(challenge);
+        bytes
+    }
+
+    /// Takes the renewal challenge out of the session (single use); `None` when absent or expired.
+    pub fn take_renewal_challenge(&mut self) -> Option<ChallengeBytes> {
+        self.renewal_challenge
+            .take()
+            .filter(Challenge::is_live)
+            .map(|c| c.bytes)
+    }
+
+    pub fn issue_login_challenge(&mut self) -> ChallengeBytes {
+        let challenge = Challenge::fresh();
+        let bytes = challenge.bytes;
+        self.login_challenge = Some(challenge);
+        bytes
+    }
+
+    pub fn take_login_challenge(&mut self) -> Option<ChallengeBytes> {
+        self.login_challenge
+            .take()
+            .filter(Challenge::is_live)
+            .map(|c| c.bytes)
+    }
+}
+
+#[derive(Default)]
+pub struct Sessions {
+    by_id: HashMap<String, Session>,
+}
+
+impl Sessions {
+    /// The session named by the cookie value, or a new one; returns its id and whether it is new (so the caller
+    /// sets the cookie).
+    pub fn get_or_create(&mut self, cookie: Option<&str>) -> (String, bool, &mut Session) {
+        self.expire();
+        let known = cookie
+            .filter(|id| self.by_id.contains_key(*id))
+            .map(str::to_string);
+        let (id, is_new) = match known {
+            Some(id) => (id, false),
+            None => {
+                let mut raw = [0u8; 16];
+                rand::rngs::OsRng.fill_bytes(&mut raw);
+                let id: String = raw.iter().map(|b| format!("{b:02X}")).collect();
+                if self.by_id.len() >= MAX_SESSIONS {
+                    self.evict_oldest();
+                }
+                self.by_id.insert(id.clone(), Session::new());
+                (id, true)
+            }
+        };
+        let session = self.by_id.entry(id.clone()).or_insert_with(Session::new);
+        session.last_seen = Instant::now();
+        (id, is_new, session)
+    }
+
+    fn expire(&mut self) {
+        self.by_id
+            .retain(|_, s| s.last_seen.elapsed() <= SESSION_IDLE_LIMIT);
+    }
+
+    fn evict_oldest(&mut self) {
+        if let Some(oldest) = self
+            .by_id
+            .iter()
+            .min_by_key(|(_, s)| s.last_seen)
+            .map(|(id, _)| id.clone())
+        {
+            self.by_id.remove(&oldest);
+        }
+    }
+}
+
+/// The `JSESSIONID` value of a `Cookie:` header.
+pub fn session_cookie(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.trim())
+}
