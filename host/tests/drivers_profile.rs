@@ -347,3 +347,24 @@ fn mse_set_refused() {
     let err = driver().sign_sha256(&mut t, &[0; 32]).unwrap_err();
     assert_eq!(ErrorInfo::from(err).detail.as_deref(), Some("SW 6A86"));
 }
+
+#[test]
+fn pin_info_for_the_dialog() {
+    let state = PinState {
+        tries_left: Some(3),
+        blocked: false,
+        verified: false,
+    };
+    let info = state.to_pin_info(&driver().pin_rules(), true);
+    assert_eq!(
+        info,
+        ebid_protocol::PinInfo {
+            tries_left: Some(3),
+            blocked: false,
+            pin_pad: true,
+            min_length: 4,
+            max_length: 8,
+            charset: "digits".into(),
+        }
+    );
+}

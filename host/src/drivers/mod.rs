@@ -46,6 +46,20 @@ pub struct PinState {
     pub verified: bool,
 }
 
+impl PinState {
+    /// The `pin_status` reply for the extension's PIN dialog.
+    pub fn to_pin_info(&self, rules: &PinRules, pin_pad: bool) -> ebid_protocol::PinInfo {
+        ebid_protocol::PinInfo {
+            tries_left: self.tries_left,
+            blocked: self.blocked,
+            pin_pad,
+            min_length: rules.min_length,
+            max_length: rules.max_length,
+            charset: rules.charset.as_str().to_owned(),
+        }
+    }
+}
+
 /// One card layout. Every method that takes a transport sends APDUs; the others are pure.
 pub trait CardDriver: Send {
     /// `jpki` or `profile:<name>` (goes to `CertificateInfo::card_type`).

@@ -77,7 +77,9 @@ impl PinBlock {
     /// Checks the PIN against `rules`, then encodes and pads it.
     pub fn encode(&self, pin: &str, rules: &PinRules) -> Result<Zeroizing<Vec<u8>>, CardError> {
         rules.check(pin)?;
-        let mut out = Zeroizing::new(Vec::with_capacity(self.block_length.max(16) as usize));
+        // Sized up front: a reallocation would leave an unwiped copy of the PIN behind.
+        let capacity = (self.block_length as usize).max(pin.len());
+        let mut out = Zeroizing::new(Vec::with_capacity(capacity));
         match self.encoding {
             PinEncoding::Ascii => out.extend_from_slice(pin.as_bytes()),
             PinEncoding::Bcd => {
