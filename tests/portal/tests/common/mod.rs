@@ -1,0 +1,421 @@
+//! Shared by the portal's integration tests: a test CA and RSA cards (keys generated once per test binary), card
+//! signatures, and a tiny cookie-keeping HTTP client that decodes Shift_JIS pages.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use ebid_protocol::{binding_digest, SignPurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, Issuer, KeyPair,
+};
+use replica_portal::{NewUser, Portal, PortalConfig, RosterEntry, RunningPortal};
+use rsa::pkcs8::EncodePrivateKey;
+use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+use sha2::Sha256;
+
+pub const COMPANY: &str = "株式会社テスト建設";
+pub const REPRESENTATIVE: &str = "札幌 太郎";
+pub const REGISTERED_NAME: &str = "株式会社A【物品】";
+pub const REGISTERED_ADDRESS: &str = "札幌市中央区1";
+
+/// RSA-2048 keys: 0 = CA, 1 = current card, 2 = new card, 3 = another card, 4 = a foreign CA.
+fn keys() -> &'static Vec<RsaPrivateKey> {
+    static KEYS: OnceLock<Vec<RsaPrivateKey>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let handles: Vec<_> = (0..5)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("RSA keygen")
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("keygen thread"))
+            .collect()
+    })
+}
+
+fn rcgen_key(key: &RsaPrivateKey) -> KeyPair {
+    let der = key.to_pkcs8_der().expect("pkcs8");
+    KeyPair::from_pkcs8_der_and_sign_algo(&der.as_bytes().to_vec().into(), &rcgen::PKCS_RSA_SHA256)
+        .expect("rcgen key")
+}
+
+fn ca_params(name: &str) -> CertificateParams {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CountryName,
+        DnValue::PrintableString("JP".try_into().expect("printable")),
+    );
+    dn.push(DnType::OrganizationName, name);
+    dn.push(DnType::CommonName, format!("{name} 電子入札CA"));
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2040, 1, 1);
+    params
+}
+
+pub fn ca_der() -> Vec<u8> {
+    static CA: OnceLock<Vec<u8>> = OnceLock::new();
+    CA.get_or_init(|| {
+        ca_params("テスト認証局")
+            .self_signed(&rcgen_key(&keys()[0]))
+            .expect("CA")
+            .der()
+            .to_vec()
+    })
+    .clone()
+}
+
+/// What goes into a card certificate.
+#[derive(Clone)]
+pub struct CardSpec {
+    pub key: usize,
+    pub organization: String,
+    pub holder: String,
+    pub serial: u64,
+    pub not_before: (i32, u8, u8),
+    pub not_after: (i32, u8, u8),
+    /// Encode the organization as BMPString, as some older CAs do.
+    pub bmp_organization: bool,
+    /// Issue by the foreign CA instead of the test CA.
+    pub foreign_ca: bool,
+}
+
+impl CardSpec {
+    pub fn current() -> Self {
+        CardSpec {
+            key: 1,
+            organization: COMPANY.into(),
+            holder: REPRESENTATIVE.into(),
+            serial: 0x1234_5678,
+            not_before: (2024, 1, 1),
+            not_after: (2099, 11, 14),
+            bmp_organization: false,
+            foreign_ca: false,
+        }
+    }
+
+    pub fn new_card() -> Self {
+        CardSpec {
+            key: 2,
+            serial: 0x0ABC_DEF0,
+            not_after: (2099, 3, 15),
+            bmp_organization: true,
+            ..CardSpec::current()
+        }
+    }
+}
+
+pub struct Card {
+    pub der: Vec<u8>,
+    key: usize,
+}
+
+impl Card {
+    pub fn issue(spec: &CardSpec) -> Card {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        let mut dn = DistinguishedName::new();
+        dn.push(
+            DnType::CountryName,
+            DnValue::PrintableString("JP".try_into().expect("printable")),
+        );
+        dn.push(DnType::StateOrProvinceName, "北海道");
+        dn.push(DnType::LocalityName, "札幌市中央区北1条西2丁目");
+        if spec.bmp_organization {
+            dn.push(
+                DnType::OrganizationName,
+                DnValue::BmpString(spec.organization.as_str().try_into().expect("bmp")),
+            );
+        } else {
+            dn.push(DnType::OrganizationName, spec.organization.as_str());
+        }
+        dn.push(DnType::CommonName, spec.holder.as_str());
+        params.distinguished_name = dn;
+        params.serial_number = Some(spec.serial.into());
+        let (y, m, d) = spec.not_before;
+        params.not_before = rcgen::date_time_ymd(y, m, d);
+        let (y, m, d) = spec.not_after;
+        params.not_after = rcgen::date_time_ymd(y, m, d);
+        let (ca_params, ca_key) = if spec.foreign_ca {
+            (ca_params("よその認証局"), 4)
+        } else {
+            (ca_params("テスト認証局"), 0)
+        };
+        let issuer = Issuer::new(ca_params, rcgen_key(&keys()[ca_key]));
+        let der = params
+            .signed_by(&rcgen_key(&keys()[spec.key]), &issuer)
+            .expect("card certificate")
+            .der()
+            .to_vec();
+        Card { der, key: spec.key }
+    }
+
+    pub fn sign(
+        &self,
+        origin: &str,
+        challenge: &[u8],
+        purpose: SignPurpose,
+        bound: &[u8],
+    ) -> Vec<u8> {
+        let digest = binding_digest(origin, challenge, purpose, bound);
+        keys()[self.key]
+            .sign(Pkcs1v15Sign::new::<Sha256>(), &digest)
+            .expect("sign")
+    }
+
+    pub fn b64(&self) -> String {
+        STANDARD.encode(&self.der)
+    }
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "replica-portal-{name}-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+pub fn start(data_dir: &std::path::Path) -> RunningPortal {
+    Portal::start(PortalConfig {
+        data_dir: data_dir.to_path_buf(),
+        ca_certificate: ca_der(),
+        port: 0,
+        origin: None,
+    })
+    .expect("portal starts")
+}
+
+pub fn user_for(card: &Card) -> NewUser {
+    NewUser {
+        id: None,
+        company_name: REGISTERED_NAME.into(),
+        address: REGISTERED_ADDRESS.into(),
+        representative: REPRESENTATIVE.into(),
+        email: Some("keiyaku@test-kensetsu.example.jp".into()),
+        roster: Some(RosterEntry {
+            company_name: COMPANY.into(),
+            representative: REPRESENTATIVE.into(),
+            delegate: None,
+        }),
+        certificate: card.b64(),
+    }
+}
+
+/// A started portal with the current card registered.
+pub fn portal_with_registered_card() -> (RunningPortal, Card, String) {
+    let portal = start(&temp_dir("portal"));
+    let current = Card::issue(&CardSpec::current());
+    let id = portal.register(&user_for(&current)).expect("register");
+    (portal, current, id)
+}
+
+pub struct Page {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub raw: Vec<u8>,
+    /// Body decoded from Shift_JIS.
+    pub html: String,
+}
+
+impl Page {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The page's text without tags, entities decoded: what the user reads.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in self.html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    text.push(' ');
+                }
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&nbsp;", " ")
+            .replace("&amp;", "&")
+    }
+
+    /// The value attribute of the input named `name`.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\"");
+        let tag_start = self.html.find(&marker)?;
+        let tag_end = tag_start + self.html[tag_start..].find('>')?;
+        let tag = &self.html[tag_start..tag_end];
+        let value_at = tag.find("value=\"")? + "value=\"".len();
+        let value_len = tag[value_at..].find('"')?;
+        Some(tag[value_at..value_at + value_len].to_string())
+    }
+}
+
+/// A browser with one cookie jar.
+pub struct Browser {
+    pub port: u16,
+    cookie: Option<String>,
+}
+
+impl Browser {
+    pub fn new(portal: &RunningPortal) -> Self {
+        Browser {
+            port: portal.port(),
+            cookie: None,
+        }
+    }
+
+    pub fn get(&mut self, path: &str) -> Page {
+        self.request("GET", path, None, &[])
+    }
+
+    pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k.as_bytes()), urlencode(v.as_bytes())))
+            .collect();
+        self.post_raw(
+            path,
+            "application/x-www-form-urlencoded",
+            body.join("&").as_bytes(),
+        )
+    }
+
+    pub fn post_raw(&mut self, path: &str, content_type: &str, body: &[u8]) -> Page {
+        self.request("POST", path, Some(content_type), body)
+    }
+
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Page {
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.port,
+            body.len()
+        );
+        if let Some(ct) = content_type {
+            head.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        if let Some(cookie) = &self.cookie {
+            head.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream.write_all(head.as_bytes()).expect("write head");
+        // The portal may answer (413) and close before reading a huge body.
+        let _ = stream.write_all(body);
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        let split = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("response has a header");
+        let head = String::from_utf8_lossy(&response[..split]).to_string();
+        let raw = response[split + 4..].to_vec();
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("status line");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+            .collect();
+        for (name, value) in &headers {
+            if name.eq_ignore_ascii_case("Set-Cookie") {
+                self.cookie = value.split(';').next().map(str::to_string);
+            }
+        }
+        let html = encoding_rs::SHIFT_JIS.decode(&raw).0.into_owned();
+        Page {
+            status,
+            headers,
+            raw,
+            html,
+        }
+    }
+}
+
+fn urlencode(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// Opens the menu, reads the challenge, and posts what the applet would have: both cards' certificates and
+/// signatures bound to `origin`.
+pub fn submit_renewal(browser: &mut Browser, origin: &str, current: &Card, new: &Card) -> Page {
+    let menu = browser.get(replica_portal::paths::MENU);
+    assert_eq!(menu.status, 200);
+    let challenge_b64 = menu
+        .input_value("challenge")
+        .expect("challenge on the menu");
+    let challenge = STANDARD
+        .decode(&challenge_b64)
+        .expect("challenge is base64");
+    let old_sig = current.sign(origin, &challenge, SignPurpose::RenewCurrent, b"");
+    let new_sig = new.sign(origin, &challenge, SignPurpose::RenewNew, &current.der);
+    browser.post_form(
+        replica_portal::paths::RENEW_CONFIRM,
+        &[
+            ("challenge", &challenge_b64),
+            ("oldCertificate", &current.b64()),
+            ("oldSignature", &b64(&old_sig)),
+            ("newCertificate", &new.b64()),
+            ("newSignature", &b64(&new_sig)),
+        ],
+    )
+}
+
+/// Logs in with `card` through /login.
+pub fn log_in(browser: &mut Browser, origin: &str, card: &Card) -> Page {
+    let form = browser.get(replica_portal::paths::LOGIN);
+    let challenge_b64 = form.input_value("challenge").expect("login challenge");
+    let challenge = STANDARD.decode(&challenge_b64).expect("base64");
+    let signature = card.sign(origin, &challenge, SignPurpose::Login, b"");
+    browser.post_form(
+        replica_portal::paths::LOGIN,
+        &[
+            ("challenge", &challenge_b64),
+            ("certificate", &card.b64()),
+            ("signature", &b64(&signature)),
+        ],
+    )
+}
