@@ -1,1 +1,27 @@
-//! Starts a private pcscd with vpcd readers, virtual cards and the real host binary for tests
+//! Starts a private pcscd with vpcd readers, virtual cards and the real host binary for tests.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use test_harness::{find_host_binary, HostProcess, PcscDaemon};
+//! use virtual_card::{testca::{CertOptions, TestCa}, CardConfig, VirtualCard};
+//! let pcscd = PcscDaemon::start(1)?;
+//! let ca = TestCa::load()?;
+//! let card = VirtualCard::new(CardConfig::profile("1234", &ca.issue(&CertOptions::default())?, ca.certificate_der()))?;
+//! let inserted = card.insert(pcscd.slot(0).port)?;
+//! pcscd.wait_card(&pcscd.slot(0).reader, true, Duration::from_secs(5))?;
+//! let mut host = HostProcess::spawn(&find_host_binary()?, &pcscd.socket_path())?;
+//! let hello = host.recv(Duration::from_secs(5))?;
+//! let readers = host.request(serde_json::json!({"cmd": "list_readers"}), Duration::from_secs(5))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+pub mod host;
+pub mod pcscd;
+pub mod reader_states;
+mod spawner;
+
+pub use error::HarnessError;
+pub use host::{find_host_binary, HostOptions, HostProcess, DEFAULT_ORIGIN, DEFAULT_TIMEOUT};
+pub use pcscd::{PcscDaemon, Slot};
+pub use reader_states::ReaderState;

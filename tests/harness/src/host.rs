@@ -1,0 +1,344 @@
+//! The real `ebid-host` binary as a browser would run it: native messaging frames (u32 native-endian length +
+//! JSON) on stdin/stdout, the caller origin as argv[1], and `PCSCLITE_CSOCK_NAME` pointing at a private pcscd.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::{spawner, HarnessError};
+
+/// Origin Chrome passes to the host of the extension with the project's fixed ID.
+pub const DEFAULT_ORIGIN: &str = "chrome-extension://ebidtestextensionidaaaaaaaaaaaaa/";
+/// Default wait for one message.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Frames larger than this are treated as a broken stream (Chrome's own limit is 1 MB).
+const MAX_FRAME: usize = 64 * 1024 * 1024;
+
+/// What the reader thread saw on the host's stdout.
+#[derive(Debug)]
+enum Output {
+    Message(Value),
+    /// A frame whose payload is not JSON.
+    Invalid(Vec<u8>),
+    /// A length prefix beyond [`MAX_FRAME`]: the stream is not native messaging.
+    Garbage(u32),
+    Closed,
+}
+
+/// How to run the host.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    pub exe: PathBuf,
+    /// Private pcscd socket (`PcscDaemon::socket_path()`); `None` leaves the environment alone.
+    pub pcsc_socket: Option<PathBuf>,
+    /// argv after the program; browsers pass the origin (Chrome) or the manifest path + extension id (Firefox).
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+}
+
+impl HostOptions {
+    pub fn new(exe: impl Into<PathBuf>, pcsc_socket: impl Into<PathBuf>) -> Self {
+        HostOptions {
+            exe: exe.into(),
+            pcsc_socket: Some(pcsc_socket.into()),
+            args: vec![DEFAULT_ORIGIN.to_string()],
+            env: Vec::new(),
+        }
+    }
+}
+
+pub struct HostProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    output: Receiver<Output>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    /// Messages read while `request` looked for a response, in arrival order.
+    backlog: VecDeque<Value>,
+    next_id: u64,
+}
+
+impl std::fmt::Debug for HostProcess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostProcess")
+            .field("pid", &self.child.id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `ebid-host` next to the running test executable (`target/<profile>/` or its `deps/`), or `$EBID_HOST_BIN`.
+pub fn find_host_binary() -> Result<PathBuf, HarnessError> {
+    if let Some(path) = std::env::var_os("EBID_HOST_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe()?;
+    let mut dir = exe.parent();
+    while let Some(d) = dir {
+        let candidate = d.join("ebid-host");
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+        if d.file_name().is_some_and(|n| n == "target") {
+            break;
+        }
+        dir = d.parent();
+    }
+    Err(HarnessError::Io(io::Error::new(
+        io::ErrorKind::NotFound,
+        format!(
+            "ebid-host not found near {} (build it with `cargo build -p ebid-host` or set EBID_HOST_BIN)",
+            exe.display()
+        ),
+    )))
+}
+
+impl HostProcess {
+    /// Run `exe` with the default origin, talking to the pcscd at `pcsc_socket`.
+    pub fn spawn(exe: &Path, pcsc_socket: &Path) -> Result<Self, HarnessError> {
+        Self::spawn_with(&HostOptions::new(exe, pcsc_socket))
+    }
+
+    pub fn spawn_with(options: &HostOptions) -> Result<Self, HarnessError> {
+        let mut command = Command::new(&options.exe);
+        command
+            .args(&options.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(socket) = &options.pcsc_socket {
+            command.env("PCSCLITE_CSOCK_NAME", socket);
+        }
+        for (key, value) in &options.env {
+            command.env(key, value);
+        }
+        // SAFETY: prctl only, async-signal-safe.
+        unsafe {
+            command.pre_exec(spawner::die_with_parent);
+        }
+        let mut child = spawner::spawn(command)?;
+        let stdin = child.stdin.take();
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| io::Error::other("no stdout pipe"))?;
+        let stderr_pipe = child
+            .stderr
+            .take()
+            .ok_or_else(|| io::Error::other("no stderr pipe"))?;
+
+        let (tx, rx) = channel();
+        std::thread::Builder::new()
+            .name("host-stdout".into())
+            .spawn(move || read_frames(stdout, |output| tx.send(output).is_ok()))?;
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        {
+            let stderr = stderr.clone();
+            std::thread::Builder::new()
+                .name("host-stderr".into())
+                .spawn(move || {
+                    let mut pipe = stderr_pipe;
+                    let mut buf = [0u8; 4096];
+                    while let Ok(n) = pipe.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        stderr
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .extend_from_slice(&buf[..n]);
+                    }
+                })?;
+        }
+        Ok(HostProcess {
+            child,
+            stdin,
+            output: rx,
+            stderr,
+            backlog: VecDeque::new(),
+            next_id: 1,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// One framed JSON message.
+    pub fn send(&mut self, message: &Value) -> Result<(), HarnessError> {
+        let payload =
+            serde_json::to_vec(message).map_err(|e| HarnessError::Protocol(e.to_string()))?;
+        self.send_frame(&payload)
+    }
+
+    /// One frame around arbitrary bytes (invalid JSON, oversize payloads …).
+    pub fn send_frame(&mut self, payload: &[u8]) -> Result<(), HarnessError> {
+        let length = u32::try_from(payload.len())
+            .map_err(|_| HarnessError::Protocol("frame over 4 GiB".into()))?;
+        let mut frame = length.to_ne_bytes().to_vec();
+        frame.extend_from_slice(payload);
+        self.send_raw(&frame)
+    }
+
+    /// Bytes exactly as given, no framing (truncated frames, lying length prefixes …).
+    pub fn send_raw(&mut self, bytes: &[u8]) -> Result<(), HarnessError> {
+        let stdin = self.stdin.as_mut().ok_or_else(|| {
+            HarnessError::Io(io::Error::new(io::ErrorKind::BrokenPipe, "stdin closed"))
+        })?;
+        stdin.write_all(bytes)?;
+        stdin.flush()?;
+        Ok(())
+    }
+
+    /// Close stdin, as the browser does when the port disconnects.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The next message (the `hello`, responses, events — anything), oldest first.
+    pub fn recv(&mut self, timeout: Duration) -> Result<Value, HarnessError> {
+        if let Some(message) = self.backlog.pop_front() {
+            return Ok(message);
+        }
+        self.recv_fresh(timeout)
+    }
+
+    fn recv_fresh(&mut self, timeout: Duration) -> Result<Value, HarnessError> {
+        match self.output.recv_timeout(timeout) {
+            Ok(Output::Message(value)) => Ok(value),
+            Ok(Output::Invalid(bytes)) => Err(HarnessError::Protocol(format!(
+                "frame is not JSON: {:?}",
+                String::from_utf8_lossy(&bytes)
+            ))),
+            Ok(Output::Garbage(length)) => Err(HarnessError::Protocol(format!(
+                "length prefix {length} is not a sane frame"
+            ))),
+            Ok(Output::Closed) | Err(RecvTimeoutError::Disconnected) => {
+                Err(HarnessError::HostExited)
+            }
+            Err(RecvTimeoutError::Timeout) => Err(HarnessError::Timeout(format!(
+                "a message from the host within {timeout:?}"
+            ))),
+        }
+    }
+
+    /// The first message for which `pick` holds; others stay queued for later `recv`s.
+    pub fn recv_matching(
+        &mut self,
+        timeout: Duration,
+        mut pick: impl FnMut(&Value) -> bool,
+    ) -> Result<Value, HarnessError> {
+        if let Some(index) = self.backlog.iter().position(&mut pick) {
+            return Ok(self.backlog.remove(index).unwrap_or(Value::Null));
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let message = self.recv_fresh(left)?;
+            if pick(&message) {
+                return Ok(message);
+            }
+            self.backlog.push_back(message);
+        }
+    }
+
+    /// Send `command` (an object without `id`) with a fresh id and wait for the `response`/`error` with that id.
+    /// Events and other messages that arrive meanwhile stay queued.
+    pub fn request(&mut self, command: Value, timeout: Duration) -> Result<Value, HarnessError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut message = command;
+        match message.as_object_mut() {
+            Some(object) => {
+                object.insert("id".into(), Value::from(id));
+            }
+            None => {
+                return Err(HarnessError::Protocol(
+                    "a request must be a JSON object".into(),
+                ))
+            }
+        }
+        self.send(&message)?;
+        self.recv_matching(timeout, |m| {
+            m.get("id").and_then(Value::as_u64) == Some(id)
+                && matches!(
+                    m.get("type").and_then(Value::as_str),
+                    Some("response" | "error")
+                )
+        })
+    }
+
+    /// The next `event` message (queued ones first).
+    pub fn next_event(&mut self, timeout: Duration) -> Result<Value, HarnessError> {
+        self.recv_matching(timeout, |m| {
+            m.get("type").and_then(Value::as_str) == Some("event")
+        })
+    }
+
+    /// The host's stderr so far (its log).
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+
+    /// Wait for the process to end by itself.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Result<ExitStatus, HarnessError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() >= deadline {
+                return Err(HarnessError::Timeout(format!(
+                    "the host to exit within {timeout:?}"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        self.stdin = None;
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            self.kill();
+        }
+    }
+}
+
+fn read_frames(mut stdout: impl Read, mut deliver: impl FnMut(Output) -> bool) {
+    loop {
+        let mut length = [0u8; 4];
+        if stdout.read_exact(&mut length).is_err() {
+            deliver(Output::Closed);
+            return;
+        }
+        let length = u32::from_ne_bytes(length);
+        if length as usize > MAX_FRAME {
+            deliver(Output::Garbage(length));
+            return;
+        }
+        let mut payload = vec![0u8; length as usize];
+        if stdout.read_exact(&mut payload).is_err() {
+            deliver(Output::Closed);
+            return;
+        }
+        let output = match serde_json::from_slice(&payload) {
+            Ok(value) => Output::Message(value),
+            Err(_) => Output::Invalid(payload),
+        };
+        if !deliver(output) {
+            return;
+        }
+    }
+}
