@@ -28,8 +28,9 @@ const OID_SERIAL_NUMBER: &str = "2.5.4.5";
 const OID_EMAIL: &str = "1.2.840.113549.1.9.1";
 /// JPKI subjectAltName otherName: the holder's name as registered (氏名).
 const OID_JPKI_NAME: &str = "1.2.392.200149.8.5.5.1";
-/// JPKI subjectAltName otherName: the holder's address (住所).
-const OID_JPKI_ADDRESS: &str = "1.2.392.200149.8.5.5.4";
+/// JPKI subjectAltName otherName: the holder's address (住所). Real signature certificates carry it under
+/// `.5`; `.3` is the sex and `.4` the date of birth, which the summary never shows.
+const OID_JPKI_ADDRESS: &str = "1.2.392.200149.8.5.5.5";
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 const OID_EC: &str = "1.2.840.10045.2.1";
 

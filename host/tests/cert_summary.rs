@@ -242,8 +242,10 @@ fn other_name(arcs: &[u64], text: &str) -> Vec<u8> {
 
 fn jpki_san(name: &str, address: &str) -> CustomExtension {
     let mut names = other_name(&[1, 2, 392, 200149, 8, 5, 5, 1], name);
-    names.extend(other_name(&[1, 2, 392, 200149, 8, 5, 5, 4], address));
-    names.extend(other_name(&[1, 2, 392, 200149, 8, 5, 5, 3], "19700101"));
+    // The order real certificates use: name, date of birth, sex, address.
+    names.extend(other_name(&[1, 2, 392, 200149, 8, 5, 5, 4], "319700101"));
+    names.extend(other_name(&[1, 2, 392, 200149, 8, 5, 5, 3], "1"));
+    names.extend(other_name(&[1, 2, 392, 200149, 8, 5, 5, 5], address));
     CustomExtension::from_oid_content(&[2, 5, 29, 17], tlv(0x30, &names))
 }
 
