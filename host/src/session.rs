@@ -1,7 +1,404 @@
-//! The native messaging loop.
+//! The native messaging loop: Hello first, then one answer per request until the browser closes the pipe.
+//!
+//! Bad input never ends the session: oversized, non-JSON and unknown requests get typed errors. Only a stream that
+//! cannot be followed any more (cut inside a frame, absurd length) ends it, with its own exit code.
 
+use std::io::Read;
+use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
+use std::time::Instant;
 
-pub fn run_native_messaging(_args: &[String]) -> ExitCode {
-    ExitCode::FAILURE
+use ebid_protocol::{
+    Command, ErrorCode, ErrorInfo, HostMessage, Reply, MAX_REQUEST_BYTES, PROTOCOL_VERSION,
+};
+use zeroize::Zeroizing;
+
+use crate::framing::{self, FrameError, FrameWriter, Inbound};
+use crate::logging;
+use crate::service::CardService;
+
+/// Runs one command for the session.
+pub trait Handler {
+    /// `events` is where a `watch` sends its events; it must not be locked from inside `handle`.
+    fn handle(&mut self, command: Command, events: &FrameWriter) -> Result<Reply, ErrorInfo>;
+
+    /// Called after `handle` panicked: drop whatever may have been left half-updated.
+    fn recover(&mut self) {}
+}
+
+impl Handler for CardService {
+    fn handle(&mut self, command: Command, events: &FrameWriter) -> Result<Reply, ErrorInfo> {
+        self.execute(command, || {
+            let writer = events.clone();
+            Box::new(move |event| writer.send(&HostMessage::Event { event }).is_ok())
+        })
+    }
+
+    fn recover(&mut self) {
+        // Card connections may be half-updated: drop them (and their verified PINs) with the context.
+        *self = CardService::new();
+    }
+}
+
+/// Why the session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// The browser closed stdin between frames: the normal end.
+    BrowserClosed,
+    /// stdin ended inside a frame.
+    TruncatedFrame,
+    /// A length prefix no browser would send; answered with `TOO_LARGE`, then the host left.
+    AbsurdFrame,
+    /// Reading stdin failed.
+    InputError,
+    /// Writing stdout failed (the browser is gone).
+    OutputClosed,
+}
+
+impl SessionEnd {
+    /// Distinct exit codes, so a help desk can tell from the browser's log why the host left.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            SessionEnd::BrowserClosed => 0,
+            SessionEnd::TruncatedFrame => 2,
+            SessionEnd::AbsurdFrame => 3,
+            SessionEnd::InputError => 4,
+            SessionEnd::OutputClosed => 5,
+        }
+    }
+}
+
+/// The entry point for a browser launch. `args` are the host's arguments (argv[1] is the caller origin in Chrome).
+pub fn run_native_messaging(args: &[String]) -> ExitCode {
+    logging::init();
+    install_panic_hook();
+    // The origin is logged for help desks; it is not trusted for anything (the extension passes the portal origin
+    // in each request that needs one).
+    log::info!(
+        "started (version {}, caller {:?})",
+        env!("CARGO_PKG_VERSION"),
+        args.first().map(String::as_str).unwrap_or("-")
+    );
+    let writer = FrameWriter::new(std::io::stdout());
+    let mut service = CardService::new();
+    let end = serve(&mut std::io::stdin().lock(), &writer, &mut service);
+    // Stop the event thread and disconnect the cards (leaving them powered) before the exit code is known.
+    drop(service);
+    log::info!("session ended: {end:?}");
+    ExitCode::from(end.exit_code())
+}
+
+/// A panic must not print its message (it might quote data) nor the default hook's text on stdout; the location
+/// is enough for a bug report, and "panicked" stays greppable.
+fn install_panic_hook() {
+    panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        log::error!("host panicked at {at}");
+    }));
+}
+
+/// Serves requests from `input` until it ends. Sends Hello first.
+pub fn serve(
+    input: &mut impl Read,
+    writer: &FrameWriter,
+    handler: &mut impl Handler,
+) -> SessionEnd {
+    let hello = HostMessage::Hello {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        protocol: PROTOCOL_VERSION,
+    };
+    if writer.send(&hello).is_err() {
+        return SessionEnd::OutputClosed;
+    }
+    loop {
+        let body = match framing::read_frame(input, MAX_REQUEST_BYTES) {
+            Ok(Inbound::Frame(body)) => Zeroizing::new(body),
+            Ok(Inbound::End) => return SessionEnd::BrowserClosed,
+            Ok(Inbound::Oversized { len }) => {
+                log::warn!("refused a {len} byte request");
+                let error = too_large(len);
+                if writer
+                    .send(&HostMessage::Error { id: None, error })
+                    .is_err()
+                {
+                    return SessionEnd::OutputClosed;
+                }
+                continue;
+            }
+            Err(FrameError::Absurd { len }) => {
+                log::error!("frame length {len} is absurd; ending the session");
+                let _ = writer.send(&HostMessage::Error {
+                    id: None,
+                    error: too_large(len),
+                });
+                return SessionEnd::AbsurdFrame;
+            }
+            Err(e @ FrameError::Truncated { .. }) => {
+                log::error!("{e}; ending the session");
+                return SessionEnd::TruncatedFrame;
+            }
+            Err(e @ FrameError::Io(_)) => {
+                log::error!("{e}");
+                return SessionEnd::InputError;
+            }
+        };
+        let answer = match framing::parse_request(&body) {
+            Ok(request) => {
+                drop(body);
+                answer(request.id, request.command, writer, handler)
+            }
+            Err(rejected) => {
+                log::warn!(
+                    "rejected request {:?}: {:?} {}",
+                    rejected.id,
+                    rejected.error.code,
+                    rejected.error.detail.as_deref().unwrap_or("")
+                );
+                Ok(HostMessage::Error {
+                    id: rejected.id,
+                    error: rejected.error,
+                })
+            }
+        };
+        let sent = match answer {
+            Ok(message) => writer.send(&message),
+            Err(already_sent) => already_sent,
+        };
+        if sent.is_err() {
+            return SessionEnd::OutputClosed;
+        }
+    }
+}
+
+/// Runs one request. Returns the message to send, or `Err(result of sending)` when the answer had to be sent
+/// under the writer's lock (a `watch` reply goes out before the first event).
+fn answer(
+    id: u64,
+    command: Command,
+    writer: &FrameWriter,
+    handler: &mut impl Handler,
+) -> Result<HostMessage, std::io::Result<()>> {
+    let name = framing::command_name(&command);
+    log::debug!("request {id}: {name}");
+    let started = Instant::now();
+    let hold_events = matches!(command, Command::Watch);
+    let mut locked = hold_events.then(|| writer.lock());
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| handler.handle(command, writer)));
+    let message = match outcome {
+        Ok(Ok(result)) => {
+            log::debug!(
+                "request {id}: {name} ok in {} ms",
+                started.elapsed().as_millis()
+            );
+            HostMessage::Response { id, result }
+        }
+        Ok(Err(error)) => {
+            log::info!(
+                "request {id}: {name} failed: {:?} {}",
+                error.code,
+                error.detail.as_deref().unwrap_or("")
+            );
+            HostMessage::Error {
+                id: Some(id),
+                error,
+            }
+        }
+        Err(_) => {
+            handler.recover();
+            HostMessage::Error {
+                id: Some(id),
+                error: ErrorInfo::new(ErrorCode::Internal)
+                    .with_detail(format!("{name} failed unexpectedly")),
+            }
+        }
+    };
+    match locked.as_mut() {
+        Some(locked) => Err(locked.send(&message)),
+        None => Ok(message),
+    }
+}
+
+fn too_large(len: u32) -> ErrorInfo {
+    ErrorInfo::new(ErrorCode::TooLarge).with_detail(format!(
+        "request of {len} bytes exceeds the limit of {MAX_REQUEST_BYTES}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ebid_protocol::{Event, Pin};
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Sink {
+        fn messages(&self) -> Vec<HostMessage> {
+            let bytes = self.0.lock().unwrap().clone();
+            let mut r = &bytes[..];
+            let mut out = Vec::new();
+            while let Inbound::Frame(f) = framing::read_frame(&mut r, usize::MAX).unwrap() {
+                out.push(serde_json::from_slice(&f).unwrap());
+            }
+            out
+        }
+    }
+
+    /// Answers list_readers, panics on verify_pin, sends an event on watch.
+    #[derive(Default)]
+    struct Fake {
+        recovered: bool,
+        seen_pin: Option<Pin>,
+        event_thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl Handler for Fake {
+        fn handle(&mut self, command: Command, events: &FrameWriter) -> Result<Reply, ErrorInfo> {
+            match command {
+                Command::ListReaders => Ok(Reply::Readers { readers: vec![] }),
+                Command::Watch => {
+                    let events = events.clone();
+                    self.event_thread = Some(std::thread::spawn(move || {
+                        let event = Event::PcscAvailable;
+                        let _ = events.send(&HostMessage::Event { event });
+                    }));
+                    // Give the event thread every chance to jump the queue.
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    Ok(Reply::Watching { readers: vec![] })
+                }
+                Command::VerifyPin { pin, .. } => {
+                    self.seen_pin = pin;
+                    panic!("boom")
+                }
+                _ => Err(ErrorInfo::new(ErrorCode::NoCard)),
+            }
+        }
+        fn recover(&mut self) {
+            self.recovered = true;
+        }
+    }
+
+    fn frame(body: &[u8]) -> Vec<u8> {
+        let mut out = (body.len() as u32).to_ne_bytes().to_vec();
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn run(input: Vec<u8>) -> (SessionEnd, Vec<HostMessage>, Fake) {
+        let sink = Sink::default();
+        let writer = FrameWriter::new(sink.clone());
+        let mut fake = Fake::default();
+        let end = serve(&mut &input[..], &writer, &mut fake);
+        (end, sink.messages(), fake)
+    }
+
+    fn error_of(m: &HostMessage) -> (Option<u64>, ErrorCode) {
+        match m {
+            HostMessage::Error { id, error } => (*id, error.code),
+            other => panic!("not an error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn hello_then_answers_then_clean_end() {
+        let mut input = frame(br#"{"id":1,"cmd":"list_readers"}"#);
+        input.extend(frame(br#"{"id":2,"cmd":"forget","reader":"R"}"#));
+        let (end, out, _) = run(input);
+        assert_eq!(end, SessionEnd::BrowserClosed);
+        assert!(
+            matches!(&out[0], HostMessage::Hello { protocol, .. } if *protocol == PROTOCOL_VERSION)
+        );
+        assert_eq!(
+            out[1],
+            HostMessage::Response {
+                id: 1,
+                result: Reply::Readers { readers: vec![] }
+            }
+        );
+        assert_eq!(error_of(&out[2]), (Some(2), ErrorCode::NoCard));
+        assert_eq!(out.len(), 3);
+    }
+
+    #[test]
+    fn bad_requests_get_typed_errors_and_the_session_goes_on() {
+        let mut input = frame(b"\xff\xfe not json");
+        input.extend(frame(br#"{"id":5,"cmd":"erase"}"#));
+        input.extend(frame(&vec![b' '; MAX_REQUEST_BYTES + 1]));
+        input.extend(frame(br#"{"id":6,"cmd":"list_readers"}"#));
+        let (end, out, _) = run(input);
+        assert_eq!(end, SessionEnd::BrowserClosed);
+        assert_eq!(error_of(&out[1]), (None, ErrorCode::BadRequest));
+        assert_eq!(error_of(&out[2]), (Some(5), ErrorCode::UnknownCommand));
+        assert_eq!(error_of(&out[3]), (None, ErrorCode::TooLarge));
+        assert!(matches!(out[4], HostMessage::Response { id: 6, .. }));
+    }
+
+    #[test]
+    fn a_panicking_handler_answers_internal_and_keeps_serving() {
+        let mut input = frame(br#"{"id":8,"cmd":"verify_pin","reader":"R","pin":"73914562"}"#);
+        input.extend(frame(br#"{"id":9,"cmd":"list_readers"}"#));
+        let (end, out, fake) = run(input);
+        assert_eq!(end, SessionEnd::BrowserClosed);
+        assert_eq!(error_of(&out[1]), (Some(8), ErrorCode::Internal));
+        assert!(matches!(out[2], HostMessage::Response { id: 9, .. }));
+        assert!(fake.recovered);
+        assert_eq!(fake.seen_pin.unwrap().expose(), "73914562");
+    }
+
+    #[test]
+    fn the_watch_reply_precedes_its_events() {
+        let sink = Sink::default();
+        let writer = FrameWriter::new(sink.clone());
+        let mut fake = Fake::default();
+        let input = frame(br#"{"id":1,"cmd":"watch"}"#);
+        assert_eq!(
+            serve(&mut &input[..], &writer, &mut fake),
+            SessionEnd::BrowserClosed
+        );
+        fake.event_thread.take().unwrap().join().unwrap();
+        let out = sink.messages();
+        assert_eq!(
+            out[1],
+            HostMessage::Response {
+                id: 1,
+                result: Reply::Watching { readers: vec![] }
+            }
+        );
+        assert_eq!(
+            out[2],
+            HostMessage::Event {
+                event: Event::PcscAvailable
+            }
+        );
+    }
+
+    #[test]
+    fn truncated_and_absurd_frames_end_with_their_codes() {
+        let mut input = frame(br#"{"id":1,"cmd":"list_readers"}"#);
+        input.truncate(input.len() - 4);
+        let (end, _, _) = run(input);
+        assert_eq!(end, SessionEnd::TruncatedFrame);
+        assert_eq!(end.exit_code(), 2);
+
+        let (end, out, _) = run(u32::MAX.to_ne_bytes().to_vec());
+        assert_eq!(end, SessionEnd::AbsurdFrame);
+        assert_eq!(error_of(&out[1]), (None, ErrorCode::TooLarge));
+
+        let (end, out, _) = run(vec![]);
+        assert_eq!((end, out.len()), (SessionEnd::BrowserClosed, 1));
+    }
 }

@@ -1,0 +1,166 @@
+//! One connection to the card in one reader: the driver detected for it, whether its PIN was verified through this
+//! connection, and the certificate already read. It all dies with the connection (removal, reset, `forget`).
+
+use std::ffi::CString;
+
+use ebid_protocol::ErrorInfo;
+use pcsc::{Attribute, Card, Context, Disposition, Protocols, ShareMode};
+
+use super::reader_features::verify_pin_direct_of;
+use super::transport::PcscTransport;
+use crate::card::CardError;
+use crate::drivers::{detect_driver, CardDriver, Profile};
+
+/// What a command may touch while it holds the card.
+pub struct CardIo<'a, 'card> {
+    pub driver: &'a dyn CardDriver,
+    pub transport: &'a mut PcscTransport<'card>,
+    /// The PIN was verified through this connection.
+    pub verified: &'a mut bool,
+    pub certificate: &'a mut Option<Vec<u8>>,
+    /// The reader's FEATURE_VERIFY_PIN_DIRECT control code.
+    pub pin_pad: Option<u32>,
+}
+
+pub struct CardSession {
+    card: Option<Card>,
+    driver: Box<dyn CardDriver>,
+    verified: bool,
+    certificate: Option<Vec<u8>>,
+    pub pin_pad: Option<u32>,
+    /// Commands run on this connection (0: just connected, so a failure cannot be a stale handle).
+    pub commands: u32,
+}
+
+/// Why a command on an open session failed.
+pub enum RunError {
+    /// The transaction could not begin: nothing was sent.
+    Begin(pcsc::Error),
+    /// The command failed; `last_pcsc` is the PC/SC error under it, if the pipe broke.
+    Command {
+        error: ErrorInfo,
+        last_pcsc: Option<pcsc::Error>,
+    },
+}
+
+/// Why a connection could not be opened.
+pub enum OpenError {
+    Pcsc(pcsc::Error),
+    Detect {
+        error: CardError,
+        last_pcsc: Option<pcsc::Error>,
+    },
+}
+
+impl CardSession {
+    /// Connects (shared, T=0 or T=1), reads the ATR and detects the driver inside a transaction.
+    pub fn open(
+        context: &Context,
+        reader: &str,
+        profiles: &[Profile],
+    ) -> Result<CardSession, OpenError> {
+        let name = CString::new(reader).map_err(|_| OpenError::Pcsc(pcsc::Error::UnknownReader))?;
+        let mut card = context
+            .connect(&name, ShareMode::Shared, Protocols::T0 | Protocols::T1)
+            .map_err(OpenError::Pcsc)?;
+        let atr = match card.get_attribute_owned(Attribute::AtrString) {
+            Ok(atr) => atr,
+            Err(e) => {
+                close(card, Disposition::LeaveCard);
+                return Err(OpenError::Pcsc(e));
+            }
+        };
+        let pin_pad = verify_pin_direct_of(&card);
+        let detected = match card.transaction() {
+            Ok(tx) => {
+                let mut transport = PcscTransport::new(&tx);
+                let driver = detect_driver(&atr, &mut transport, profiles);
+                log::debug!("driver detection: {} APDUs", transport.apdu_count());
+                let last_pcsc = transport.last_error();
+                drop(transport);
+                drop(tx);
+                driver.map_err(|error| OpenError::Detect { error, last_pcsc })
+            }
+            Err(e) => Err(OpenError::Pcsc(e)),
+        };
+        match detected {
+            Ok(driver) => {
+                log::info!("{reader}: {} card", driver.card_type());
+                Ok(CardSession {
+                    card: Some(card),
+                    driver,
+                    verified: false,
+                    certificate: None,
+                    pin_pad,
+                    commands: 0,
+                })
+            }
+            Err(e) => {
+                close(card, Disposition::LeaveCard);
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `op` inside one PC/SC transaction.
+    pub fn run<T>(
+        &mut self,
+        op: &mut dyn FnMut(&mut CardIo<'_, '_>) -> Result<T, ErrorInfo>,
+    ) -> Result<(T, u32), RunError> {
+        self.commands += 1;
+        let Some(card) = self.card.as_mut() else {
+            return Err(RunError::Begin(pcsc::Error::InvalidHandle));
+        };
+        let tx = card.transaction().map_err(RunError::Begin)?;
+        let mut transport = PcscTransport::new(&tx);
+        let mut io = CardIo {
+            driver: self.driver.as_ref(),
+            transport: &mut transport,
+            verified: &mut self.verified,
+            certificate: &mut self.certificate,
+            pin_pad: self.pin_pad,
+        };
+        let result = op(&mut io);
+        let (apdus, last_pcsc) = (transport.apdu_count(), transport.last_error());
+        drop(transport);
+        if let Err((tx, e)) = tx.end(Disposition::LeaveCard) {
+            log::debug!("ending the transaction failed: {e}");
+            std::mem::forget(tx);
+        }
+        match result {
+            Ok(value) => Ok((value, apdus)),
+            Err(error) => Err(RunError::Command { error, last_pcsc }),
+        }
+    }
+
+    /// Disconnects. A verified card is reset so its PIN state does not outlive us; any other card is left alone
+    /// (powered, its application still selected) for other applications.
+    pub fn close(mut self) {
+        let disposition = if self.verified {
+            Disposition::ResetCard
+        } else {
+            Disposition::LeaveCard
+        };
+        if let Some(card) = self.card.take() {
+            close(card, disposition);
+        }
+    }
+}
+
+impl Drop for CardSession {
+    fn drop(&mut self) {
+        // Dropping a pcsc::Card resets the card; always disconnect on purpose instead.
+        if let Some(card) = self.card.take() {
+            close(card, Disposition::LeaveCard);
+        }
+    }
+}
+
+/// Disconnects explicitly. When that fails the handle is dead anyway; it is leaked rather than dropped, because
+/// dropping would try a reset.
+fn close(card: Card, disposition: Disposition) {
+    if let Err((card, e)) = card.disconnect(disposition) {
+        log::debug!("disconnect failed: {e}");
+        std::mem::forget(card);
+    }
+}
