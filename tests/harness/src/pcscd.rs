@@ -189,11 +189,20 @@ impl PcscDaemon {
 
     fn write_config(&self) -> io::Result<()> {
         let config_dir = self.dir.path().join("reader.conf.d");
+        let driver_dir = self.dir.path().join("drivers");
         fs::create_dir_all(&config_dir)?;
+        fs::create_dir_all(&driver_dir)?;
         let mut text = String::new();
-        for (name, port) in self.friendly_names.iter().zip(&self.ports) {
+        for (index, (name, port)) in self.friendly_names.iter().zip(&self.ports).enumerate() {
+            // vpcd keeps its state in globals: two readers sharing one loaded copy of the driver see no cards.
+            // A private copy per reader is a separate dlopen() with its own globals.
+            let driver = driver_dir.join(format!("libifdvpcd-{index}.so"));
+            if !driver.exists() {
+                fs::copy(VPCD_DRIVER, &driver)?;
+            }
             text.push_str(&format!(
-                "FRIENDLYNAME \"{name}\"\nDEVICENAME /dev/null:{port}\nLIBPATH {VPCD_DRIVER}\nCHANNELID {port}\n\n"
+                "FRIENDLYNAME \"{name}\"\nDEVICENAME /dev/null:{port}\nLIBPATH {}\nCHANNELID {port}\n\n",
+                driver.display()
             ));
         }
         fs::write(config_dir.join("vpcd"), text)
