@@ -5,6 +5,7 @@ use rsa::pkcs8::DecodePublicKey;
 use rsa::RsaPublicKey;
 use time::OffsetDateTime;
 use x509_parser::der_parser::asn1_rs::{Any, Tag};
+use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
 /// A certificate as the portal shows and checks it.
@@ -46,10 +47,15 @@ impl CertificateFacts {
             .chain(subject.iter_by_oid(&street))
             .filter_map(|attr| decode_directory_string(attr.attr_value()))
             .collect();
+        let jpki = JpkiAltNames::of(&cert);
+        let subject_address = (!address_parts.is_empty()).then(|| address_parts.concat());
         Ok(CertificateFacts {
             organization: first_value(subject.iter_organization()),
-            holder_name: first_value(subject.iter_common_name()),
-            address: (!address_parts.is_empty()).then(|| address_parts.concat()),
+            // A JPKI subject CN is an opaque serial; the person's name is in the subjectAltName.
+            holder_name: jpki
+                .name
+                .or_else(|| first_value(subject.iter_common_name())),
+            address: subject_address.or(jpki.address),
             serial: cert
                 .raw_serial()
                 .iter()
@@ -73,10 +79,43 @@ impl CertificateFacts {
     }
 }
 
+/// Name and address of a My Number Card (JPKI) signature certificate: subjectAltName otherNames
+/// 1.2.392.200149.8.5.5.1 (name) and .5 (address).
+#[derive(Default)]
+struct JpkiAltNames {
+    name: Option<String>,
+    address: Option<String>,
+}
+
+impl JpkiAltNames {
+    fn of(cert: &X509Certificate<'_>) -> Self {
+        let mut found = JpkiAltNames::default();
+        let Ok(Some(san)) = cert.subject_alternative_name() else {
+            return found;
+        };
+        for general_name in &san.value.general_names {
+            let GeneralName::OtherName(oid, explicit) = general_name else {
+                continue;
+            };
+            // `explicit` is the `[0] EXPLICIT` wrapper around the string.
+            let value = Any::from_der(explicit)
+                .ok()
+                .and_then(|(_, wrapper)| Any::from_der(wrapper.data).ok())
+                .and_then(|(_, inner)| decode_directory_string(&inner));
+            match oid.to_id_string().as_str() {
+                "1.2.392.200149.8.5.5.1" => found.name = found.name.or(value),
+                "1.2.392.200149.8.5.5.5" => found.address = found.address.or(value),
+                _ => {}
+            }
+        }
+        found
+    }
+}
+
 /// Parses DER and refuses trailing bytes, so "the same certificate" means the same bytes.
 pub(crate) fn parse_x509(der: &[u8]) -> Result<X509Certificate<'_>, CertificateError> {
     match X509Certificate::from_der(der) {
-        Ok((rest, cert)) if rest.is_empty() => Ok(cert),
+        Ok(([], cert)) => Ok(cert),
         _ => Err(CertificateError::Malformed),
     }
 }
@@ -121,20 +160,19 @@ fn decode_directory_string(value: &Any<'_>) -> Option<String> {
         | Tag::NumericString
         | Tag::VisibleString => std::str::from_utf8(data).ok().map(str::to_string),
         Tag::BmpString => {
-            if data.len() % 2 != 0 {
+            let pairs = data.chunks_exact(2);
+            if !pairs.remainder().is_empty() {
                 return None;
             }
-            let units: Vec<u16> = data
-                .chunks_exact(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
+            let units: Vec<u16> = pairs.map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
             String::from_utf16(&units).ok()
         }
         Tag::UniversalString => {
-            if data.len() % 4 != 0 {
+            let quads = data.chunks_exact(4);
+            if !quads.remainder().is_empty() {
                 return None;
             }
-            data.chunks_exact(4)
+            quads
                 .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
                 .collect()
         }
@@ -147,11 +185,15 @@ fn decode_directory_string(value: &Any<'_>) -> Option<String> {
     }
 }
 
-/// Checks that `cert_der` was signed by the CA certificate `ca_der` (issuer name and signature).
-pub fn issued_by(cert_der: &[u8], ca_der: &[u8]) -> bool {
-    let (Ok(cert), Ok(ca)) = (parse_x509(cert_der), parse_x509(ca_der)) else {
+/// Checks that `cert_der` was signed by one of the CA certificates `cas` (issuer name and signature).
+pub fn issued_by_any(cert_der: &[u8], cas: &[Vec<u8>]) -> bool {
+    let Ok(cert) = parse_x509(cert_der) else {
         return false;
     };
-    cert.issuer().as_raw() == ca.subject().as_raw()
-        && cert.verify_signature(Some(ca.public_key())).is_ok()
+    cas.iter()
+        .filter_map(|ca_der| parse_x509(ca_der).ok())
+        .any(|ca| {
+            cert.issuer().as_raw() == ca.subject().as_raw()
+                && cert.verify_signature(Some(ca.public_key())).is_ok()
+        })
 }

@@ -1,22 +1,23 @@
-//! `replica-portal --port P --data DIR --ca-cert FILE [--register FILE]... [--origin URL]`
+//! `replica-portal --data DIR --ca-cert FILE [--ca-cert FILE]... [--port P] [--register FILE]... [--origin URL]`
 //!
-//! Serves the replica on 127.0.0.1:P (0 = a free port) and prints `listening on http://127.0.0.1:<port>` once ready.
+//! Serves the replica on 127.0.0.1:P (0 = a free port) and prints `listening on http://127.0.0.1:<port>` on
+//! stdout once ready; everything else goes to stderr.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use replica_portal::{lenient_base64, NewUser, Portal, PortalConfig};
 
-const USAGE: &str = "usage: replica-portal --data DIR --ca-cert FILE [--port P] [--register USER.json]... [--origin URL]
+const USAGE: &str = "usage: replica-portal --data DIR --ca-cert FILE [--ca-cert FILE]... [--port P] [--register USER.json]... [--origin URL]
   --data DIR          data directory (registrations.json, outbox.jsonl); created if missing
-  --ca-cert FILE      CA certificate (DER or PEM) that new cards must be issued by
+  --ca-cert FILE      CA certificate (DER or PEM) new cards may be issued by; repeatable
   --port P            port on 127.0.0.1 (default 8080; 0 picks a free port)
-  --register FILE     register the user described in FILE (JSON) before serving; repeatable
+  --register FILE     register the user described in FILE (JSON, see README.md) before serving; repeatable
   --origin URL        origin the card signatures must bind (default http://127.0.0.1:<port>)";
 
 struct Args {
     data_dir: PathBuf,
-    ca_cert: PathBuf,
+    ca_certs: Vec<PathBuf>,
     port: u16,
     register: Vec<PathBuf>,
     origin: Option<String>,
@@ -24,13 +25,16 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
-    let (mut data_dir, mut ca_cert, mut port, mut register, mut origin) =
-        (None, None, 8080u16, Vec::new(), None);
+    let mut data_dir = None;
+    let mut ca_certs = Vec::new();
+    let mut port = 8080u16;
+    let mut register = Vec::new();
+    let mut origin = None;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--data" => data_dir = Some(PathBuf::from(value()?)),
-            "--ca-cert" => ca_cert = Some(PathBuf::from(value()?)),
+            "--ca-cert" => ca_certs.push(PathBuf::from(value()?)),
             "--port" => {
                 port = value()?
                     .parse()
@@ -42,25 +46,34 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
+    if ca_certs.is_empty() {
+        return Err("--ca-cert is required".into());
+    }
     Ok(Args {
         data_dir: data_dir.ok_or("--data is required")?,
-        ca_cert: ca_cert.ok_or("--ca-cert is required")?,
+        ca_certs,
         port,
         register,
         origin,
     })
 }
 
+/// Reads a certificate file: PEM (text starting with the armour) or DER.
+fn read_certificate(path: &Path) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    match std::str::from_utf8(&bytes) {
+        Ok(text) if text.trim_start().starts_with("-----BEGIN") => lenient_base64::decode(text)
+            .ok_or_else(|| format!("{}: the PEM is not valid base64", path.display())),
+        _ => Ok(bytes),
+    }
+}
+
 fn run(args: Args) -> Result<(), String> {
-    let ca_bytes = std::fs::read(&args.ca_cert)
-        .map_err(|e| format!("cannot read {}: {e}", args.ca_cert.display()))?;
-    // PEM files are text starting with the armour; anything else is taken as DER.
-    let ca_certificate = match std::str::from_utf8(&ca_bytes) {
-        Ok(text) if text.trim_start().starts_with("-----BEGIN") => {
-            lenient_base64::decode(text).ok_or("the CA certificate PEM is not valid base64")?
-        }
-        _ => ca_bytes,
-    };
+    let ca_certificates = args
+        .ca_certs
+        .iter()
+        .map(|path| read_certificate(path))
+        .collect::<Result<Vec<_>, _>>()?;
     for file in &args.register {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -68,11 +81,11 @@ fn run(args: Args) -> Result<(), String> {
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         let id = Portal::register(&args.data_dir, &user)
             .map_err(|e| format!("{}: {e}", file.display()))?;
-        eprintln!("registered {id} ({})", user.company_name);
+        eprintln!("replica-portal: registered {id} ({})", user.company_name);
     }
     let portal = Portal::start(PortalConfig {
         data_dir: args.data_dir,
-        ca_certificate,
+        ca_certificates,
         port: args.port,
         origin: args.origin,
     })

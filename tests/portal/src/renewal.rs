@@ -3,7 +3,7 @@
 use ebid_protocol::{binding_digest, SignPurpose};
 use time::OffsetDateTime;
 
-use crate::certificate::{issued_by, CertificateFacts};
+use crate::certificate::{issued_by_any, CertificateFacts};
 use crate::form::Form;
 use crate::html::slash_date;
 use crate::lenient_base64;
@@ -25,7 +25,8 @@ pub mod fields {
 /// What the portal checks a submission against.
 pub struct Checks<'a> {
     pub origin: &'a str,
-    pub ca_certificate: &'a [u8],
+    /// DER of the CAs new cards may come from.
+    pub ca_certificates: &'a [Vec<u8>],
     pub now: OffsetDateTime,
 }
 
@@ -68,7 +69,7 @@ pub fn verify_submission(
     if new_der == old_der || new.public_key_info == old.public_key_info {
         return Err(Refusal::SameCard);
     }
-    if !issued_by(&new_der, checks.ca_certificate) {
+    if !issued_by_any(&new_der, checks.ca_certificates) {
         return Err(Refusal::UnknownCa);
     }
     if new.is_expired_at(checks.now) {

@@ -29,8 +29,8 @@ const WORKERS: usize = 4;
 pub struct PortalConfig {
     /// Where `registrations.json` and `outbox.jsonl` live.
     pub data_dir: PathBuf,
-    /// DER of the CA certificate new cards must be issued by.
-    pub ca_certificate: Vec<u8>,
+    /// DER of the CA certificates new cards may be issued by (at least one).
+    pub ca_certificates: Vec<Vec<u8>>,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
     /// The origin the cards' signatures must bind; defaults to `http://127.0.0.1:<port>`.
@@ -72,7 +72,14 @@ pub struct Portal;
 impl Portal {
     /// Starts serving on 127.0.0.1; returns once the port is bound.
     pub fn start(config: PortalConfig) -> Result<RunningPortal, PortalError> {
-        parse_x509(&config.ca_certificate).map_err(|_| PortalError::BadCaCertificate)?;
+        if config.ca_certificates.is_empty()
+            || config
+                .ca_certificates
+                .iter()
+                .any(|der| parse_x509(der).is_err())
+        {
+            return Err(PortalError::BadCaCertificate);
+        }
         let registry = Registry::open(&config.data_dir)?;
         let server = tiny_http::Server::http(("127.0.0.1", config.port))
             .map_err(|e| PortalError::Bind(e.to_string()))?;
@@ -87,7 +94,7 @@ impl Portal {
             .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
         let state = Arc::new(State {
             origin,
-            ca_certificate: config.ca_certificate.clone(),
+            ca_certificates: config.ca_certificates.clone(),
             registry: Mutex::new(registry),
             outbox: Outbox::new(&config.data_dir),
             sessions: Mutex::new(Sessions::default()),
@@ -185,7 +192,7 @@ impl Drop for RunningPortal {
 
 struct State {
     origin: String,
-    ca_certificate: Vec<u8>,
+    ca_certificates: Vec<Vec<u8>>,
     registry: Mutex<Registry>,
     outbox: Outbox,
     sessions: Mutex<Sessions>,
@@ -206,7 +213,7 @@ impl State {
     fn checks(&self) -> Checks<'_> {
         Checks {
             origin: &self.origin,
-            ca_certificate: &self.ca_certificate,
+            ca_certificates: &self.ca_certificates,
             now: OffsetDateTime::now_utc(),
         }
     }
@@ -448,7 +455,7 @@ fn log_in(state: &State, incoming: &Incoming) -> Reply {
     let challenge = state.with_session(&incoming.session_id, Session::take_login_challenge);
     let outcome = {
         let registry = state.registry();
-        login::verify_login(&registry, &state.checks(), challenge, &form).map(|user| user.clone())
+        login::verify_login(&registry, &state.checks(), challenge, &form).cloned()
     };
     match outcome {
         Ok(user) => {

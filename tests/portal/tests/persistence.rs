@@ -9,13 +9,19 @@ use replica_portal::paths;
 fn restart_keeps_registrations_pending_renewals_and_mail() {
     let dir = temp_dir("restart");
     let current = Card::issue(&CardSpec::current());
-    let new = Card::issue(&CardSpec { organization: "株式会社テスト建設北海道".into(), ..CardSpec::new_card() });
+    let new = Card::issue(&CardSpec {
+        organization: "株式会社テスト建設北海道".into(),
+        ..CardSpec::new_card()
+    });
     let user_id;
     {
         let portal = start(&dir);
         user_id = portal.register(&user_for(&current)).unwrap();
         let mut browser = Browser::new(&portal);
-        assert_eq!(submit_renewal(&mut browser, portal.origin(), &current, &new).status, 200);
+        assert_eq!(
+            submit_renewal(&mut browser, portal.origin(), &current, &new).status,
+            200
+        );
         assert_eq!(browser.post_form(paths::RENEW_COMMIT, &[]).status, 200);
         assert_eq!(portal.pending().len(), 1);
         portal.stop();

@@ -12,6 +12,7 @@ use base64::Engine;
 use ebid_protocol::{binding_digest, SignPurpose};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, Issuer, KeyPair,
+    SanType,
 };
 use replica_portal::{NewUser, Portal, PortalConfig, RosterEntry, RunningPortal};
 use rsa::pkcs8::EncodePrivateKey;
@@ -88,6 +89,8 @@ pub struct CardSpec {
     pub bmp_organization: bool,
     /// Issue by the foreign CA instead of the test CA.
     pub foreign_ca: bool,
+    /// My Number Card style: opaque subject CN, name and address as subjectAltName otherNames.
+    pub jpki: bool,
 }
 
 impl CardSpec {
@@ -101,6 +104,7 @@ impl CardSpec {
             not_after: (2099, 11, 14),
             bmp_organization: false,
             foreign_ca: false,
+            jpki: false,
         }
     }
 
@@ -139,6 +143,20 @@ impl Card {
             dn.push(DnType::OrganizationName, spec.organization.as_str());
         }
         dn.push(DnType::CommonName, spec.holder.as_str());
+        if spec.jpki {
+            dn = DistinguishedName::new();
+            dn.push(DnType::CommonName, "TEST0123456789ABCDEF");
+            let other = |oid: &[u64], value: &str| {
+                SanType::OtherName((oid.to_vec(), value.to_string().into()))
+            };
+            params.subject_alt_names = vec![
+                other(&[1, 2, 392, 200149, 8, 5, 5, 1], spec.holder.as_str()),
+                other(
+                    &[1, 2, 392, 200149, 8, 5, 5, 5],
+                    "北海道札幌市中央区北1条西2丁目",
+                ),
+            ];
+        }
         params.distinguished_name = dn;
         params.serial_number = Some(spec.serial.into());
         let (y, m, d) = spec.not_before;
@@ -194,7 +212,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
 pub fn start(data_dir: &std::path::Path) -> RunningPortal {
     Portal::start(PortalConfig {
         data_dir: data_dir.to_path_buf(),
-        ca_certificate: ca_der(),
+        ca_certificates: vec![ca_der()],
         port: 0,
         origin: None,
     })
@@ -283,6 +301,11 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser for a portal started elsewhere (the binary).
+    pub fn at_port(port: u16) -> Self {
+        Browser { port, cookie: None }
+    }
+
     pub fn new(portal: &RunningPortal) -> Self {
         Browser {
             port: portal.port(),

@@ -1,0 +1,73 @@
+//! The `replica-portal` binary: registers from a JSON file, serves, and prints where it listens.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::*;
+
+#[test]
+fn binary_registers_and_serves() {
+    let dir = temp_dir("cli");
+    let ca_file = dir.join("ca.der");
+    std::fs::write(&ca_file, ca_der()).unwrap();
+    let current = Card::issue(&CardSpec::current());
+    let user_file = dir.join("user.json");
+    std::fs::write(
+        &user_file,
+        serde_json::to_string(&user_for(&current)).unwrap(),
+    )
+    .unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_replica-portal"))
+        .args(["--port", "0", "--data"])
+        .arg(dir.join("data"))
+        .arg("--ca-cert")
+        .arg(&ca_file)
+        .arg("--register")
+        .arg(&user_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .trim()
+        .strip_prefix("listening on http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+
+    let mut browser = Browser::at_port(port);
+    let origin = format!("http://127.0.0.1:{port}");
+    let new = Card::issue(&CardSpec::new_card());
+    let page = submit_renewal(&mut browser, &origin, &current, &new);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(page.text().contains(REGISTERED_NAME));
+}
+
+#[test]
+fn binary_explains_bad_arguments() {
+    let output = Command::new(env!("CARGO_BIN_EXE_replica-portal"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("usage: replica-portal"));
+    let dir = temp_dir("cli-bad-ca");
+    std::fs::write(dir.join("ca.der"), b"not a certificate").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_replica-portal"))
+        .args(["--port", "0", "--data"])
+        .arg(dir.join("data"))
+        .arg("--ca-cert")
+        .arg(dir.join("ca.der"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("CA certificate"));
+}
