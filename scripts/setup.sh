@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what building, the demo and the tests need, skipping whatever is already there.
+# Debian 12 (bookworm) is the reference system; run as root or with sudo available.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else say "need root for: $*  (run as root or install sudo)"; exit 1; fi
+}
+
+# Debian packages: PC/SC daemon + virtual reader driver, headers for the pcsc crate, Chromium for the browser
+# tests and the demo, Node.js for Playwright.
+packages=(pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium nodejs npm ca-certificates)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# A machine may have node/npm from elsewhere (e.g. nodesource); don't fight it.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<<"${missing[*]}"
+if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v cargo >/dev/null || { say "Rust is missing: install it with rustup (https://rustup.rs), then rerun"; exit 1; }
+
+# Rust targets: wasm for the extension; Windows and macOS only to check that the host compiles there.
+want_targets=(wasm32-unknown-unknown "$@")
+installed=$(rustup target list --installed)
+for t in "${want_targets[@]}"; do
+    grep -qx "$t" <<<"$installed" || { say "adding Rust target $t"; rustup target add "$t" >/dev/null; }
+done
+
+# wasm-bindgen CLI at exactly the version Cargo.lock pins (a mismatch breaks the generated glue).
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)
+if [ -n "$want" ]; then
+    have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+    if [ "$have" != "$want" ]; then
+        say "installing wasm-bindgen-cli $want (about 3 minutes, once)"
+        cargo install -q wasm-bindgen-cli --version "$want"
+    fi
+fi
+
+# Playwright drives the system Chromium; it never downloads a browser.
+if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then
+    say "installing npm packages for the browser tests"
+    (cd tests/e2e && npm ci --no-audit --no-fund --silent)
+fi

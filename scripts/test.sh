@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test: unit and host integration tests (cargo), the browser end-to-end tests (node + Chromium),
+# the cross-platform build checks and the Debian package install/remove test.
+# Installs what it needs first (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cross_targets=(x86_64-pc-windows-gnu x86_64-apple-darwin)
+scripts/setup.sh "${cross_targets[@]}"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "build the extension (wasm)"
+extension/build.sh
+
+step "cargo test --workspace"
+cargo test --workspace
+
+step "host compiles for Windows and macOS"
+for t in "${cross_targets[@]}"; do
+    cargo check -q -p ebid-host --target "$t"
+done
+
+step "browser end-to-end tests"
+(cd tests/e2e && npm test)
+
+if [ "$(id -u)" = 0 ]; then
+    step "Debian package installs and removes cleanly"
+    tests/deploy/deb.sh
+else
+    step "skipping the Debian package test (needs root)"
+fi
