@@ -15,6 +15,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod card_set;
 mod error;
 pub mod host;
 pub mod pcscd;
