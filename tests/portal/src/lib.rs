@@ -11,6 +11,7 @@
 
 pub mod certificate;
 pub mod form;
+pub mod form_fields;
 pub mod html;
 pub mod http;
 pub mod lenient_base64;

@@ -4,6 +4,7 @@ use ebid_protocol::{binding_digest, SignPurpose};
 
 use crate::certificate::CertificateFacts;
 use crate::form::Form;
+use crate::form_fields::{decode_certificate, decode_signature};
 use crate::lenient_base64;
 use crate::refusal::{Card, Refusal};
 use crate::registry::{Registry, User};
@@ -29,20 +30,8 @@ pub fn verify_login<'r>(
             return Err(Refusal::ChallengeMismatch);
         }
     }
-    let der = form
-        .get(fields::CERTIFICATE)
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(Refusal::MissingField(fields::CERTIFICATE))
-        .and_then(|v| {
-            lenient_base64::decode(v).ok_or(Refusal::MalformedCertificate(Card::Current))
-        })?;
-    let signature = form
-        .get(fields::SIGNATURE)
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(Refusal::MissingField(fields::SIGNATURE))
-        .and_then(|v| {
-            lenient_base64::decode(v).ok_or(Refusal::MalformedSignature(Card::Current))
-        })?;
+    let der = decode_certificate(form, fields::CERTIFICATE, Card::Current)?;
+    let signature = decode_signature(form, fields::SIGNATURE, Card::Current)?;
     let facts =
         CertificateFacts::parse(&der).map_err(|_| Refusal::MalformedCertificate(Card::Current))?;
     let Some(user) = registry.user_by_certificate(&der) else {

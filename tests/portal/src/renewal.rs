@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use crate::certificate::{issued_by_any, CertificateFacts};
 use crate::form::Form;
+use crate::form_fields::{decode_certificate, decode_signature, required};
 use crate::html::slash_date;
 use crate::lenient_base64;
 use crate::outbox::{Mail, Outbox};
@@ -90,20 +91,6 @@ pub fn verify_submission(
         old_certificate: old_der,
         new_certificate: new_der,
     })
-}
-
-fn required<'f>(form: &'f Form, name: &'static str) -> Result<&'f str, Refusal> {
-    form.get(name)
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(Refusal::MissingField(name))
-}
-
-fn decode_certificate(form: &Form, name: &'static str, card: Card) -> Result<Vec<u8>, Refusal> {
-    lenient_base64::decode(required(form, name)?).ok_or(Refusal::MalformedCertificate(card))
-}
-
-fn decode_signature(form: &Form, name: &'static str, card: Card) -> Result<Vec<u8>, Refusal> {
-    lenient_base64::decode(required(form, name)?).ok_or(Refusal::MalformedSignature(card))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
