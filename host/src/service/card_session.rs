@@ -4,7 +4,7 @@
 use std::ffi::CString;
 
 use ebid_protocol::ErrorInfo;
-use pcsc::{Attribute, Card, Context, Disposition, Protocols, ShareMode};
+use pcsc::{Card, Context, Disposition, Protocols, ShareMode};
 
 use super::reader_features::verify_pin_direct_of;
 use super::transport::PcscTransport;
@@ -63,8 +63,9 @@ impl CardSession {
         let mut card = context
             .connect(&name, ShareMode::Shared, Protocols::T0 | Protocols::T1)
             .map_err(OpenError::Pcsc)?;
-        let atr = match card.get_attribute_owned(Attribute::AtrString) {
-            Ok(atr) => atr,
+        // SCardStatus rather than the ATR attribute: not every reader driver (vpcd, for one) answers GetAttrib.
+        let atr = match card.status2_owned() {
+            Ok(status) => status.atr().to_vec(),
             Err(e) => {
                 close(card, Disposition::LeaveCard);
                 return Err(OpenError::Pcsc(e));

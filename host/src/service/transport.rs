@@ -62,6 +62,13 @@ impl ApduTransport for PcscTransport<'_> {
             );
         }
         match self.card.transmit(command, &mut self.receive) {
+            // vpcd (and some reader drivers) complete the exchange with nothing at all when the card left in the
+            // middle of it: that is a removal, not a malformed answer.
+            Ok([]) => {
+                log::debug!("empty response: the card left during the exchange");
+                self.last_error = Some(pcsc::Error::RemovedCard);
+                Err(TransportError::CardRemoved)
+            }
             Ok(response) => {
                 if let [.., sw1, sw2] = response {
                     log::trace!("SW {sw1:02X}{sw2:02X} ({} bytes)", response.len());

@@ -1,0 +1,547 @@
+//! The real host binary (built from host/src/main.rs), spoken to in native messaging frames, against a private
+//! pcscd with virtual cards. Every test has its own pcscd and host.
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use ebid_protocol::{binding_digest, SignPurpose};
+use host_tests::{code, Bed, Host, WAIT};
+use rsa::pkcs8::DecodePublicKey;
+use rsa::{Pkcs1v15Sign, RsaPublicKey};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use virtual_card::layout;
+use virtual_card::testca::{CertOptions, Validity};
+use virtual_card::VirtualCard;
+
+const HOST: &str = env!("CARGO_BIN_EXE_ebid-host-under-test");
+
+/// PINs that cannot turn up in a log by accident.
+const PROFILE_PIN: &str = "73914562";
+const PROFILE_WRONG_PIN: &str = "58203917";
+const JPKI_PIN: &str = "QZ73914562";
+const JPKI_WRONG_PIN: &str = "XK58203917";
+
+fn bed(readers: usize) -> Bed {
+    Bed::start(readers, HOST)
+}
+
+fn assert_no_panic(host: &Host) {
+    let stderr = host.stderr();
+    assert!(!stderr.contains("panicked"), "host stderr:\n{stderr}");
+}
+
+/// The public key inside a DER certificate.
+fn public_key_of(der: &[u8]) -> RsaPublicKey {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).expect("certificate");
+    RsaPublicKey::from_public_key_der(cert.public_key().raw).expect("RSA key")
+}
+
+fn certificate_of(result: &Value) -> Vec<u8> {
+    BASE64
+        .decode(result["certificate"].as_str().unwrap())
+        .unwrap()
+}
+
+fn verify_signature(result: &Value, key: &RsaPublicKey, digest: &[u8]) {
+    assert_eq!(result["kind"], "signature");
+    assert_eq!(
+        BASE64.decode(result["digest"].as_str().unwrap()).unwrap(),
+        digest
+    );
+    let signature = BASE64
+        .decode(result["signature"].as_str().unwrap())
+        .unwrap();
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), digest, &signature)
+        .expect("signature verifies with the certificate's key");
+}
+
+#[test]
+fn hello_comes_first_with_the_protocol_version() {
+    let bed = bed(1);
+    let host = bed.host();
+    assert_eq!(host.hello["protocol"], ebid_protocol::PROTOCOL_VERSION);
+    assert_eq!(host.hello["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn lists_readers_with_card_presence_and_atr() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card1"));
+    let _inserted = bed.insert(&card.card, 1);
+    let mut host = bed.host();
+    let result = host.ok(json!({"cmd": "list_readers"}));
+    assert_eq!(result["kind"], "readers");
+    let readers = result["readers"].as_array().unwrap();
+    assert_eq!(readers.len(), 2, "{result}");
+    assert_eq!(readers[0]["name"], bed.reader(0));
+    assert_eq!(readers[0]["card_present"], false);
+    assert_eq!(readers[0]["atr"], Value::Null);
+    assert_eq!(readers[1]["name"], bed.reader(1));
+    assert_eq!(readers[1]["card_present"], true);
+    assert_eq!(readers[1]["atr"], "3B85800180730000 40B7".replace(' ', ""));
+    assert_eq!(readers[1]["pin_pad"], false);
+    assert_no_panic(&host);
+}
+
+#[test]
+fn watch_reports_insertion_and_removal() {
+    let bed = bed(1);
+    let mut host = bed.host();
+    let result = host.ok(json!({"cmd": "watch"}));
+    assert_eq!(result["kind"], "watching");
+    assert_eq!(result["readers"].as_array().unwrap().len(), 2);
+
+    let card = bed.jpki_card(JPKI_PIN, CertOptions::with_key("card2"));
+    let inserted = bed.insert(&card.card, 0);
+    let event = host.event_named("card_inserted");
+    assert_eq!(event["reader"], bed.reader(0));
+    assert_eq!(event["atr"], "3BE000FF8131FE4514");
+
+    inserted.remove();
+    let event = host.event_named("card_removed");
+    assert_eq!(event["reader"], bed.reader(0));
+
+    assert_eq!(host.ok(json!({"cmd": "unwatch"}))["kind"], "unwatched");
+    // Still serving after the event thread stopped.
+    host.ok(json!({"cmd": "list_readers"}));
+    assert_no_panic(&host);
+}
+
+#[test]
+fn jpki_certificate_needs_the_pin_and_its_summary_matches_the_issued_one() {
+    let bed = bed(1);
+    let options = CertOptions {
+        holder_name: "番号 花子".into(),
+        ..CertOptions::with_key("card3")
+    };
+    let card = bed.jpki_card(JPKI_PIN, options);
+    let _inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    let reader = bed.reader(0);
+
+    let error = host.fails(json!({"cmd": "read_certificate", "reader": reader}));
+    assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
+
+    assert_eq!(
+        host.verify(&reader, JPKI_PIN)["result"]["kind"],
+        "pin_verified"
+    );
+    let result = host.ok(json!({"cmd": "read_certificate", "reader": reader}));
+    assert_eq!(result["card_type"], "jpki");
+    assert_eq!(result["reader"], reader);
+    assert_eq!(certificate_of(&result), card.cert.certificate_der);
+    let summary = &result["summary"];
+    assert_eq!(summary["holder_name"], "番号 花子");
+    assert_eq!(summary["address"], card.cert.options.address());
+    assert_eq!(summary["serial"], card.cert.serial_hex());
+    assert_eq!(
+        summary["sha256_fingerprint"],
+        card.cert.sha256_fingerprint()
+    );
+    assert_eq!(summary["expired"], false);
+    assert_eq!(summary["key_bits"], 2048);
+    assert_no_panic(&host);
+}
+
+#[test]
+fn profile_certificate_summary_matches_the_issued_one_with_japanese_text_intact() {
+    let bed = bed(1);
+    let options = CertOptions {
+        organization: "株式会社札幌建設【土木】".into(),
+        holder_name: "北海 太郎".into(),
+        prefecture: "北海道".into(),
+        locality: "札幌市北区".into(),
+        street: "北8条西5丁目".into(),
+        ..CertOptions::with_key("card4")
+    };
+    let card = bed.profile_card(PROFILE_PIN, options);
+    let _inserted = bed.insert(&card.card, 1);
+    let mut host = bed.host();
+
+    // Readable without the PIN.
+    let result = host.ok(json!({"cmd": "read_certificate", "reader": bed.reader(1)}));
+    assert_eq!(result["card_type"], "profile:ebid-test-ca");
+    assert_eq!(certificate_of(&result), card.cert.certificate_der);
+    let summary = &result["summary"];
+    assert_eq!(summary["organization"], "株式会社札幌建設【土木】");
+    assert_eq!(summary["holder_name"], "北海 太郎");
+    assert_eq!(summary["address"], "北海道札幌市北区北8条西5丁目");
+    assert_eq!(summary["serial"], card.cert.serial_hex());
+    assert_eq!(
+        summary["sha256_fingerprint"],
+        card.cert.sha256_fingerprint()
+    );
+    assert!(
+        summary["issuer"].as_str().unwrap().contains("テスト"),
+        "{summary}"
+    );
+    let not_after = card.cert.not_after;
+    assert!(
+        summary["not_after"].as_str().unwrap().starts_with(&format!(
+            "{:04}-{:02}-{:02}",
+            not_after.year(),
+            not_after.month() as u8,
+            not_after.day()
+        )),
+        "{summary}"
+    );
+    assert_eq!(summary["expired"], false);
+    assert_eq!(summary["key_algorithm"], "RSA");
+    assert_eq!(summary["key_bits"], 2048);
+    assert_no_panic(&host);
+}
+
+#[test]
+fn wrong_pin_counts_the_tries_down() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card5"));
+    let _inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    let reader = bed.reader(0);
+
+    let status = host.ok(json!({"cmd": "pin_status", "reader": reader}));
+    assert_eq!(
+        (status["tries_left"].as_u64(), status["blocked"].as_bool()),
+        (Some(3), Some(false))
+    );
+    assert_eq!(
+        (status["min_length"].as_u64(), status["max_length"].as_u64()),
+        (Some(4), Some(8))
+    );
+    assert_eq!(status["charset"], "digits");
+
+    for left in [2, 1] {
+        let error = host.verify(&reader, PROFILE_WRONG_PIN)["error"].clone();
+        assert_eq!(code(&error), "WRONG_PIN", "{error}");
+        assert_eq!(error["retries_left"], left);
+        let status = host.ok(json!({"cmd": "pin_status", "reader": reader}));
+        assert_eq!(status["tries_left"], left);
+    }
+    // A PIN of the wrong format costs no try.
+    let error = host.verify(&reader, "12")["error"].clone();
+    assert_eq!(code(&error), "PIN_FORMAT", "{error}");
+    assert_eq!(card.card.tries_left(), 1);
+
+    assert_eq!(
+        host.verify(&reader, PROFILE_PIN)["result"]["kind"],
+        "pin_verified"
+    );
+    assert_eq!(card.card.tries_left(), 3, "a right PIN resets the counter");
+    assert_no_panic(&host);
+}
+
+#[test]
+fn blocked_pin_stays_blocked_after_reinsertion() {
+    let bed = bed(1);
+    let card = bed.jpki_card(JPKI_PIN, CertOptions::with_key("card6"));
+    let inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    let reader = bed.reader(0);
+
+    for left in (1..5).rev() {
+        let error = host.verify(&reader, JPKI_WRONG_PIN)["error"].clone();
+        assert_eq!(
+            (code(&error), error["retries_left"].as_u64()),
+            ("WRONG_PIN", Some(left))
+        );
+    }
+    let error = host.verify(&reader, JPKI_WRONG_PIN)["error"].clone();
+    assert_eq!(code(&error), "PIN_BLOCKED", "{error}");
+    assert_eq!(error["retries_left"], 0);
+
+    bed.remove(inserted, 0);
+    let _inserted = bed.insert(&card.card, 0);
+    let status = host.ok(json!({"cmd": "pin_status", "reader": reader}));
+    assert_eq!(status["blocked"], true, "{status}");
+    let error = host.verify(&reader, JPKI_PIN)["error"].clone();
+    assert_eq!(code(&error), "PIN_BLOCKED", "even the right PIN: {error}");
+    assert_no_panic(&host);
+}
+
+#[test]
+fn signing_needs_the_pin_first() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card7"));
+    let _inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    let reader = bed.reader(0);
+    let digest = BASE64.encode(Sha256::digest(b"bid"));
+
+    let error = host.fails(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+    assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
+    let error = host.fails(json!({
+        "cmd": "sign_challenge", "reader": reader, "origin": "https://portal.example.jp",
+        "challenge": BASE64.encode(b"challenge"), "purpose": "login"
+    }));
+    assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
+    assert_no_panic(&host);
+}
+
+#[test]
+fn signatures_after_the_pin_verify_with_the_certificate_key() {
+    let bed = bed(1);
+    let current = bed.jpki_card(JPKI_PIN, CertOptions::with_key("card1"));
+    let new = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card8"));
+    let _a = bed.insert(&current.card, 0);
+    let _b = bed.insert(&new.card, 1);
+    let mut host = bed.host();
+    let (r0, r1) = (bed.reader(0), bed.reader(1));
+
+    // Plain digest, JPKI.
+    host.ok(json!({"cmd": "verify_pin", "reader": r0, "pin": JPKI_PIN}));
+    let cert0 = certificate_of(&host.ok(json!({"cmd": "read_certificate", "reader": r0})));
+    let digest = Sha256::digest(b"tender 2026-001").to_vec();
+    let result = host.ok(json!({"cmd": "sign", "reader": r0, "digest": BASE64.encode(&digest)}));
+    verify_signature(&result, &public_key_of(&cert0), &digest);
+    assert_eq!(public_key_of(&cert0), current.cert.public_key());
+
+    // Challenge binding, profile card as the new card (binds the current card's certificate).
+    host.ok(json!({"cmd": "verify_pin", "reader": r1, "pin": PROFILE_PIN}));
+    let cert1 = certificate_of(&host.ok(json!({"cmd": "read_certificate", "reader": r1})));
+    let origin = "https://www.ebid.example.jp";
+    let challenge = b"server nonce 0123456789";
+    let result = host.ok(json!({
+        "cmd": "sign_challenge", "reader": r1, "origin": origin, "challenge": BASE64.encode(challenge),
+        "purpose": "renew_new", "bound_certificate": BASE64.encode(&cert0)
+    }));
+    let expected = binding_digest(origin, challenge, SignPurpose::RenewNew, &cert0);
+    verify_signature(&result, &public_key_of(&cert1), &expected);
+
+    // `forget` drops the verified state.
+    host.ok(json!({"cmd": "forget", "reader": r1}));
+    let error = host.fails(json!({"cmd": "sign", "reader": r1, "digest": BASE64.encode(&digest)}));
+    assert_eq!(code(&error), "PIN_REQUIRED");
+    assert_no_panic(&host);
+}
+
+#[test]
+fn a_reinserted_card_must_be_verified_again() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card2"));
+    let inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    let reader = bed.reader(0);
+    host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
+    bed.remove(inserted, 0);
+    let _again = bed.insert(&card.card, 0);
+    let digest = BASE64.encode(Sha256::digest(b"x"));
+    let error = host.fails(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+    assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
+    assert_no_panic(&host);
+}
+
+#[test]
+fn a_card_pulled_mid_command_is_card_removed_and_the_host_serves_on() {
+    let bed = bed(1);
+    let first = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card3"));
+    let second = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card4"));
+    let _a = bed.insert(&first.card, 0);
+    let _b = bed.insert(&second.card, 1);
+    let mut host = bed.host();
+
+    // Connect and detect first, so the pull happens during READ BINARY.
+    host.ok(json!({"cmd": "pin_status", "reader": bed.reader(0)}));
+    first
+        .card
+        .vanish_when(|apdu| apdu.get(1) == Some(&layout::ins::READ_BINARY));
+    let error = host.fails(json!({"cmd": "read_certificate", "reader": bed.reader(0)}));
+    assert_eq!(code(&error), "CARD_REMOVED", "{error}");
+
+    let result = host.ok(json!({"cmd": "read_certificate", "reader": bed.reader(1)}));
+    assert_eq!(certificate_of(&result), second.cert.certificate_der);
+    let error = host.fails(json!({"cmd": "read_certificate", "reader": bed.reader(0)}));
+    assert!(
+        matches!(code(&error), "NO_CARD" | "CARD_REMOVED"),
+        "{error}"
+    );
+    assert_no_panic(&host);
+}
+
+#[test]
+fn pcscd_stopped_is_pcsc_unavailable_and_the_host_recovers() {
+    let mut bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card5"));
+    let _inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    host.ok(json!({"cmd": "watch"}));
+    host.ok(json!({"cmd": "read_certificate", "reader": bed.reader(0)}));
+
+    bed.pcscd.stop();
+    host.event_named("pcsc_unavailable");
+    let error = host.fails(json!({"cmd": "list_readers"}));
+    assert_eq!(code(&error), "PCSC_UNAVAILABLE", "{error}");
+    let error = host.fails(json!({"cmd": "read_certificate", "reader": bed.reader(0)}));
+    assert_eq!(code(&error), "PCSC_UNAVAILABLE", "{error}");
+
+    bed.pcscd.restart().expect("pcscd back");
+    host.event_named("pcsc_available");
+    // The virtual card reconnects by itself once vpcd listens again.
+    bed.pcscd
+        .wait_card(&bed.reader(0), true, WAIT)
+        .expect("card back");
+    let readers = host.ok(json!({"cmd": "list_readers"}));
+    assert_eq!(readers["readers"].as_array().unwrap().len(), 2);
+    let result = host.ok(json!({"cmd": "read_certificate", "reader": bed.reader(0)}));
+    assert_eq!(certificate_of(&result), card.cert.certificate_der);
+    assert_no_panic(&host);
+}
+
+#[test]
+fn an_expired_certificate_is_flagged() {
+    let bed = bed(1);
+    let options = CertOptions {
+        validity: Validity::Expired,
+        ..CertOptions::with_key("card6")
+    };
+    let card = bed.profile_card(PROFILE_PIN, options);
+    let _inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    let result = host.ok(json!({"cmd": "read_certificate", "reader": bed.reader(0)}));
+    assert_eq!(result["summary"]["expired"], true, "{result}");
+}
+
+#[test]
+fn an_unknown_card_is_unsupported() {
+    let bed = bed(1);
+    let card = VirtualCard::new(virtual_card::CardConfig::unknown()).unwrap();
+    let _inserted = bed.insert(&card, 0);
+    let mut host = bed.host();
+    let error = host.fails(json!({"cmd": "read_certificate", "reader": bed.reader(0)}));
+    assert_eq!(code(&error), "UNSUPPORTED_CARD", "{error}");
+    let error = host.fails(json!({"cmd": "read_certificate", "reader": bed.reader(1)}));
+    assert_eq!(code(&error), "NO_CARD", "{error}");
+    let error = host.fails(json!({"cmd": "read_certificate", "reader": "No Such Reader 00 00"}));
+    assert_eq!(code(&error), "NO_READER", "{error}");
+    assert_no_panic(&host);
+}
+
+#[test]
+fn bad_frames_get_typed_errors_and_the_host_serves_on() {
+    let bed = bed(1);
+    let mut host = bed.host();
+
+    host.process.send_frame(b"{ this is not json").unwrap();
+    let answer = host.process.recv(WAIT).unwrap();
+    assert_eq!(
+        (answer["type"].as_str(), code(&answer["error"])),
+        (Some("error"), "BAD_REQUEST")
+    );
+
+    host.process
+        .send_frame(br#"{"id": 41, "cmd": "format_card"}"#)
+        .unwrap();
+    let answer = host.process.recv(WAIT).unwrap();
+    assert_eq!(
+        (answer["id"].as_u64(), code(&answer["error"])),
+        (Some(41), "UNKNOWN_COMMAND")
+    );
+
+    host.process
+        .send_frame(br#"{"id": 42, "cmd": "verify_pin"}"#)
+        .unwrap();
+    let answer = host.process.recv(WAIT).unwrap();
+    assert_eq!(
+        (answer["id"].as_u64(), code(&answer["error"])),
+        (Some(42), "BAD_REQUEST")
+    );
+
+    let oversized = vec![b' '; ebid_protocol::MAX_REQUEST_BYTES + 10];
+    host.process.send_frame(&oversized).unwrap();
+    let answer = host.process.recv(WAIT).unwrap();
+    assert_eq!(code(&answer["error"]), "TOO_LARGE");
+
+    host.ok(json!({"cmd": "list_readers"}));
+    host.process.close_stdin();
+    let status = host.process.wait_exit(WAIT).unwrap();
+    assert_eq!(status.code(), Some(0), "EOF between frames is a clean exit");
+    assert_no_panic(&host);
+}
+
+#[test]
+fn a_truncated_frame_ends_the_host_with_its_own_exit_code() {
+    let bed = bed(1);
+    let mut host = bed.host();
+    let body = br#"{"id":1,"cmd":"list_readers"}"#;
+    let mut frame = (body.len() as u32).to_ne_bytes().to_vec();
+    frame.extend_from_slice(&body[..10]);
+    host.process.send_raw(&frame).unwrap();
+    host.process.close_stdin();
+    let status = host.process.wait_exit(WAIT).unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert_no_panic(&host);
+
+    // A cut inside the length prefix too.
+    let mut host = bed.host();
+    host.process.send_raw(&[7, 0]).unwrap();
+    host.process.close_stdin();
+    assert_eq!(host.process.wait_exit(WAIT).unwrap().code(), Some(2));
+    assert_no_panic(&host);
+}
+
+#[test]
+fn an_absurd_length_is_answered_then_the_host_leaves() {
+    let bed = bed(1);
+    let mut host = bed.host();
+    host.process.send_raw(&u32::MAX.to_ne_bytes()).unwrap();
+    let answer = host.process.recv(WAIT).unwrap();
+    assert_eq!(code(&answer["error"]), "TOO_LARGE");
+    let status = host.process.wait_exit(WAIT).unwrap();
+    assert_eq!(status.code(), Some(3));
+    assert_no_panic(&host);
+}
+
+#[test]
+fn no_pin_reaches_the_log_even_at_trace_level() {
+    let bed = bed(1);
+    let log_dir = tempfile::tempdir().unwrap();
+    let log_file = log_dir.path().join("host.log");
+    let jpki = bed.jpki_card(JPKI_PIN, CertOptions::with_key("card7"));
+    let profile = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card8"));
+    let _a = bed.insert(&jpki.card, 0);
+    let _b = bed.insert(&profile.card, 1);
+    let mut host = bed.host_with_env(&[
+        ("EBID_HOST_LOG", "trace"),
+        ("EBID_HOST_LOG_FILE", log_file.to_str().unwrap()),
+    ]);
+    let (r0, r1) = (bed.reader(0), bed.reader(1));
+    let digest = BASE64.encode(Sha256::digest(b"log test"));
+
+    for (reader, wrong, right) in [
+        (&r0, JPKI_WRONG_PIN, JPKI_PIN),
+        (&r1, PROFILE_WRONG_PIN, PROFILE_PIN),
+    ] {
+        assert_eq!(code(&host.verify(reader, wrong)["error"]), "WRONG_PIN");
+        host.ok(json!({"cmd": "pin_status", "reader": reader}));
+        host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": right}));
+        host.ok(json!({"cmd": "read_certificate", "reader": reader}));
+        host.ok(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+        // A PIN in a malformed request, and in a request that panics nothing but is refused.
+        host.process
+            .send(&json!({"id": 900, "cmd": "verify_pin", "reader": 5, "pin": right}))
+            .unwrap();
+        host.process
+            .send(&json!({"id": 901, "cmd": "verify_pin", "reader": reader, "pin": [right]}))
+            .unwrap();
+    }
+    host.process.close_stdin();
+    host.process.wait_exit(WAIT).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+
+    let stderr = host.stderr();
+    let log = std::fs::read_to_string(&log_file).unwrap();
+    assert!(stderr.contains("TRACE"), "trace logging was on:\n{stderr}");
+    assert!(log.contains("APDU"), "the log file got the trace too");
+    for pin in [PROFILE_PIN, PROFILE_WRONG_PIN, JPKI_PIN, JPKI_WRONG_PIN] {
+        let hex: String = pin.bytes().map(|b| format!("{b:02X}")).collect();
+        for (name, text) in [("stderr", &stderr), ("log file", &log)] {
+            assert!(!text.contains(pin), "{pin} in {name}");
+            assert!(
+                !text.to_uppercase().contains(&hex),
+                "{pin} as hex in {name}"
+            );
+        }
+    }
+    assert!(!stderr.contains("panicked"));
+}
