@@ -127,12 +127,21 @@ pub fn uninstall(options: &Options, env: &Environment) -> Result<Vec<String>, Ad
         }
         record.manifests.remove(&file);
     }
-    record.save(&record_dir)?;
-    let created: Vec<PathBuf> = record.created_dirs.iter().cloned().collect();
-    for dir in remove_empty_dirs(&created) {
+    // Directories we created go once empty; the record's own directory last, and only when nothing else of
+    // ours is left (else the record stays, so a later uninstall can finish the job).
+    let (record_chain, others): (Vec<PathBuf>, Vec<PathBuf>) = record
+        .created_dirs
+        .iter()
+        .cloned()
+        .partition(|d| record_dir.starts_with(d));
+    for dir in remove_empty_dirs(&others) {
         record.created_dirs.remove(&dir);
     }
-    if !record.is_empty() {
+    let others_left = record.created_dirs.iter().any(|d| !record_dir.starts_with(d));
+    if record.is_empty() && !others_left {
+        InstallRecord::remove(&record_dir)?;
+        remove_empty_dirs(&record_chain);
+    } else {
         record.save(&record_dir)?;
     }
     if lines.is_empty() {

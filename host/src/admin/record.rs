@@ -35,17 +35,16 @@ impl InstallRecord {
         self.manifests.is_empty() && self.registry_keys.is_empty()
     }
 
-    /// Writes the record into `dir` (created if needed, and then recorded too), or removes it when nothing of ours
-    /// is left.
+    /// Writes the record into `dir` (created if needed, and then recorded too).
     pub fn save(&mut self, dir: &Path) -> Result<(), AdminError> {
-        let path = dir.join(RECORD_FILE);
-        if self.is_empty() {
-            remove_file_if_present(&path)?;
-            return Ok(());
-        }
         self.created_dirs.extend(create_dirs(dir)?);
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
-        write_atomically(&path, text.as_bytes())
+        write_atomically(&dir.join(RECORD_FILE), text.as_bytes())
+    }
+
+    /// Deletes the record file in `dir`, once nothing it lists is left.
+    pub fn remove(dir: &Path) -> Result<(), AdminError> {
+        remove_file_if_present(&dir.join(RECORD_FILE)).map(drop)
     }
 }
