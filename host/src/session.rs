@@ -207,6 +207,8 @@ fn answer(
             }
         }
         Err(_) => {
+            // Recovery may stop an event thread that waits for this lock: release it first.
+            drop(locked.take());
             handler.recover();
             HostMessage::Error {
                 id: Some(id),

@@ -13,6 +13,7 @@
 
 mod card_session;
 mod pcsc_errors;
+mod pin_pad;
 mod reader_features;
 mod reader_states;
 mod transport;
@@ -43,9 +44,6 @@ use watcher::Watcher;
 
 /// The signature scheme every driver produces.
 pub const SIGNATURE_ALGORITHM: &str = "RSASSA-PKCS1-v1_5-SHA256";
-
-/// Seconds a PIN-pad reader waits for the bidder to type (0 would be the reader's own default).
-const PIN_PAD_TIMEOUT_SECS: u8 = 60;
 
 pub struct CardService {
     context: Option<Context>,
@@ -266,7 +264,7 @@ impl CardService {
             *io.verified = false;
             match pin {
                 Some(pin) => io.driver.verify_pin(io.transport, pin)?,
-                None => verify_on_pin_pad(io)?,
+                None => pin_pad::verify_on_pin_pad(io)?,
             }
             *io.verified = true;
             Ok(())
@@ -466,27 +464,6 @@ impl Drop for CardService {
         for (_, session) in self.sessions.drain() {
             session.close();
         }
-    }
-}
-
-/// VERIFY typed on the reader's keypad (PC/SC part 10 FEATURE_VERIFY_PIN_DIRECT).
-fn verify_on_pin_pad(io: &mut CardIo<'_, '_>) -> Result<(), ErrorInfo> {
-    let Some(code) = io.pin_pad else {
-        return Err(bad_request("no PIN given and the reader has no PIN pad"));
-    };
-    io.driver.prepare_pin_pad_verify(io.transport)?;
-    let structure = io
-        .driver
-        .pin_pad_verify()
-        .verify_pin_direct_structure(PIN_PAD_TIMEOUT_SECS);
-    let answer = io
-        .transport
-        .control(code, &structure)
-        .map_err(CardError::Transport)?;
-    match answer[..] {
-        [0x90, 0x00] => Ok(()),
-        [sw1, sw2] => Err(CardError::from_sw(u16::from_be_bytes([sw1, sw2])).into()),
-        _ => Err(CardError::Malformed(format!("PIN pad answered {} bytes", answer.len())).into()),
     }
 }
 

@@ -280,6 +280,21 @@ fn signing_needs_the_pin_first() {
 }
 
 #[test]
+fn no_pin_without_a_pin_pad_is_a_bad_request() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card1"));
+    let _inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    let reader = bed.reader(0);
+    let status = host.ok(json!({"cmd": "pin_status", "reader": reader}));
+    assert_eq!(status["pin_pad"], false, "vpcd has no PIN pad");
+    let error = host.fails(json!({"cmd": "verify_pin", "reader": reader, "pin": null}));
+    assert_eq!(code(&error), "BAD_REQUEST", "{error}");
+    assert_eq!(card.card.tries_left(), 3, "no try spent");
+    assert_no_panic(&host);
+}
+
+#[test]
 fn signatures_after_the_pin_verify_with_the_certificate_key() {
     let bed = bed(1);
     let current = bed.jpki_card(JPKI_PIN, CertOptions::with_key("card1"));
@@ -364,12 +379,16 @@ fn pcscd_stopped_is_pcsc_unavailable_and_the_host_recovers() {
     let mut bed = bed(1);
     let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card5"));
     let _inserted = bed.insert(&card.card, 0);
-    let mut host = bed.host();
+    let mut host = bed.host_with_env(&[("EBID_HOST_LOG", "debug")]);
     host.ok(json!({"cmd": "watch"}));
     host.ok(json!({"cmd": "read_certificate", "reader": bed.reader(0)}));
 
     bed.pcscd.stop();
     host.event_named("pcsc_unavailable");
+    // The event thread retries with a back-off, not in a tight loop.
+    std::thread::sleep(Duration::from_secs(2));
+    let retries = host.stderr().matches("PC/SC still unavailable").count();
+    assert!((1..=5).contains(&retries), "{retries} retries in 2 s");
     let error = host.fails(json!({"cmd": "list_readers"}));
     assert_eq!(code(&error), "PCSC_UNAVAILABLE", "{error}");
     let error = host.fails(json!({"cmd": "read_certificate", "reader": bed.reader(0)}));
