@@ -1,0 +1,96 @@
+//! The renewal flow of seed 2.1.5 as a state machine without I/O: it takes [`Input`]s (host answers and events,
+//! the user's clicks) and returns [`Effect`]s (requests to send, screens to show, the end of the flow). The
+//! service worker wires it to the native port and the dialog; the tests drive it directly.
+
+mod machine;
+mod pin_check;
+mod screen;
+#[cfg(test)]
+mod tests;
+
+use ebid_protocol::{ErrorInfo, Event, HostMessage, Pin, Reply, Request};
+use serde::{Deserialize, Serialize};
+
+pub use machine::RenewalFlow;
+pub use pin_check::check_pin_format;
+pub use screen::{Failure, Notice, Progress, Refusal, Screen, SwapStage, Which};
+
+use crate::host_problem::HostProblem;
+
+#[derive(Debug)]
+pub enum Input {
+    /// The host said Hello with our protocol.
+    HostReady,
+    /// The host could not be reached, or went away.
+    HostProblem(HostProblem),
+    /// The answer to the request with this id.
+    Answer {
+        id: u64,
+        result: Result<Reply, ErrorInfo>,
+    },
+    Event(Event),
+    User(UserAction),
+}
+
+impl Input {
+    /// The input a host message (other than the Hello) stands for.
+    pub fn from_host(message: HostMessage) -> Option<Input> {
+        match message {
+            HostMessage::Response { id, result } => Some(Input::Answer {
+                id,
+                result: Ok(result),
+            }),
+            HostMessage::Error {
+                id: Some(id),
+                error,
+            } => Some(Input::Answer {
+                id,
+                result: Err(error),
+            }),
+            // An error without id answers a request too garbled to parse: our requests never are, so it is a fault.
+            HostMessage::Error { id: None, error } => {
+                Some(Input::HostProblem(HostProblem::Garbled {
+                    detail: format!("{:?}: {}", error.code, error.message_en),
+                }))
+            }
+            HostMessage::Event { event } => Some(Input::Event(event)),
+            HostMessage::Hello { .. } => None,
+        }
+    }
+}
+
+/// What the bidder did in the dialog.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum UserAction {
+    /// 「OK」 on the confirmation, the swap message, or a PIN-pad retry.
+    Ok,
+    /// 「OK」 on the PIN dialog. `operator` is the 担当者 field, kept for the familiar layout and not used.
+    Pin {
+        pin: Pin,
+        #[serde(default)]
+        operator: Option<String>,
+    },
+    /// 「キャンセル」, 「閉じる」, or the dialog went away.
+    Cancel,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    Send(Request),
+    Show(Screen),
+    /// The flow succeeded: hand this to the page.
+    Finish(RenewalResult),
+    /// The flow ended without a result: remove the dialog, leave the page as it was.
+    Close,
+}
+
+/// What the page's form receives: the applet's hidden fields. Base64 throughout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalResult {
+    pub challenge: String,
+    pub old_certificate: String,
+    pub old_signature: String,
+    pub new_certificate: String,
+    pub new_signature: String,
+}

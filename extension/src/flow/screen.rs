@@ -1,0 +1,111 @@
+//! What the dialog shows. The service worker sends one `Screen` per change; the dialog page renders it.
+
+use ebid_protocol::ErrorInfo;
+use serde::{Deserialize, Serialize};
+
+use crate::host_problem::HostProblem;
+
+/// Which card a step is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Which {
+    Current,
+    New,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    ReadingCard,
+    CheckingPin,
+    Signing,
+}
+
+/// Informational line shown while waiting for a card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    /// The card was pulled out while the flow needed it.
+    CardRemoved,
+    /// The card inserted as the new one is the current card.
+    SameCard,
+    /// The card inserted as the new one is not a card the host can use.
+    NewCardUnsupported,
+    /// The card inserted as the new one has an expired certificate.
+    NewCardExpired,
+    /// The card inserted as the new one could not be read.
+    NewCardUnreadable,
+}
+
+/// Where the card swap stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SwapStage {
+    /// The current card is still in the reader.
+    AwaitRemoval,
+    /// The reader is empty.
+    AwaitInsertion,
+    /// A card was inserted; reading it.
+    Checking,
+    /// A different card is in: OK continues.
+    Ready,
+}
+
+/// Why the current card cannot be renewed: the bidder must register anew (2.1.3 利用者情報の新規登録).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    Expired,
+    Blocked,
+    Unsupported,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Failure {
+    Host(HostProblem),
+    Card(ErrorInfo),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "screen", rename_all = "snake_case")]
+pub enum Screen {
+    /// Starting the host.
+    Connecting,
+    /// 「現在使用しているICカードが…挿入されていることを確認し…」 + the warning that the old card stops working.
+    Confirm,
+    Progress {
+        step: Progress,
+        card: Which,
+    },
+    /// No card in any reader: insert the current card.
+    InsertCurrentCard {
+        notice: Option<Notice>,
+    },
+    Pin {
+        card: Which,
+        tries_left: Option<u8>,
+        /// One more wrong PIN blocks (閉塞) the card.
+        last_try: bool,
+        /// The reader has a PIN pad: no input field, the PIN is typed on the reader.
+        pin_pad: bool,
+        /// PIN-pad only: the reader is waiting for the PIN now.
+        pad_waiting: bool,
+        min_length: u8,
+        max_length: u8,
+        error: Option<ErrorInfo>,
+    },
+    Swap {
+        stage: SwapStage,
+        notice: Option<Notice>,
+    },
+    /// Both cards signed; the page is being handed the result.
+    Done,
+    Refused {
+        reason: Refusal,
+        error: Option<ErrorInfo>,
+    },
+    Failed {
+        failure: Failure,
+    },
+}

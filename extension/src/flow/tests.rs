@@ -1,0 +1,850 @@
+//! Every transition of the renewal flow, driven like the service worker drives it.
+
+use ebid_protocol::{
+    CertificateInfo, CertificateSummary, Command, ErrorCode, ErrorInfo, Event, HostMessage, Pin,
+    PinInfo, ReaderInfo, Reply, Request, SignPurpose,
+};
+
+use super::*;
+use crate::host_problem::HostProblem;
+
+const ORIGIN: &str = "https://www.ebid.city.sapporo.jp";
+const CHALLENGE: &str = "Y2hhbGxlbmdl";
+const READER: &str = "Reader 00 00";
+const OTHER_READER: &str = "Reader 00 01";
+
+fn cert(reader: &str, fingerprint: &str, der: &str, expired: bool) -> CertificateInfo {
+    CertificateInfo {
+        reader: reader.into(),
+        card_type: "profile:ebid-test-ca".into(),
+        certificate: der.into(),
+        summary: CertificateSummary {
+            organization: Some("株式会社テスト".into()),
+            holder_name: Some("札幌 太郎".into()),
+            address: None,
+            serial: "01".into(),
+            issuer: "CN=Test CA".into(),
+            not_before: "2024-01-01T00:00:00Z".into(),
+            not_after: "2027-01-01T00:00:00Z".into(),
+            key_algorithm: "RSA".into(),
+            key_bits: 2048,
+            expired,
+            sha256_fingerprint: fingerprint.into(),
+        },
+    }
+}
+
+fn old_cert() -> CertificateInfo {
+    cert(READER, "AA", "T0xE", false)
+}
+
+fn new_cert() -> CertificateInfo {
+    cert(READER, "BB", "TkVX", false)
+}
+
+fn pin_info(tries: u8) -> PinInfo {
+    PinInfo {
+        tries_left: Some(tries),
+        blocked: tries == 0,
+        pin_pad: false,
+        min_length: 4,
+        max_length: 8,
+        charset: "digits".into(),
+    }
+}
+
+fn reader(name: &str, card: bool, pin_pad: bool) -> ReaderInfo {
+    ReaderInfo {
+        name: name.into(),
+        card_present: card,
+        atr: card.then(|| "3B00".into()),
+        pin_pad,
+    }
+}
+
+fn error(code: ErrorCode) -> ErrorInfo {
+    ErrorInfo::new(code)
+}
+
+fn wrong_pin(left: u8) -> ErrorInfo {
+    ErrorInfo::new(ErrorCode::WrongPin).with_retries(left)
+}
+
+/// A flow plus the id of the request it last sent, so tests answer like the host would.
+struct Driver {
+    flow: RenewalFlow,
+    last: Option<Request>,
+}
+
+impl Driver {
+    fn new() -> Self {
+        let flow = RenewalFlow::new(ORIGIN, CHALLENGE);
+        assert_eq!(flow.start(), vec![Effect::Show(Screen::Connecting)]);
+        Driver { flow, last: None }
+    }
+
+    fn feed(&mut self, input: Input) -> Vec<Effect> {
+        let effects = self.flow.handle(input);
+        for effect in &effects {
+            if let Effect::Send(request) = effect {
+                self.last = Some(request.clone());
+            }
+        }
+        effects
+    }
+
+    fn ok(&mut self) -> Vec<Effect> {
+        self.feed(Input::User(UserAction::Ok))
+    }
+
+    fn cancel(&mut self) -> Vec<Effect> {
+        self.feed(Input::User(UserAction::Cancel))
+    }
+
+    fn pin(&mut self, pin: &str) -> Vec<Effect> {
+        self.feed(Input::User(UserAction::Pin {
+            pin: Pin::new(pin),
+            operator: None,
+        }))
+    }
+
+    fn answer(&mut self, result: Result<Reply, ErrorInfo>) -> Vec<Effect> {
+        let id = self.last.as_ref().expect("a request was sent").id;
+        self.feed(Input::Answer { id, result })
+    }
+
+    fn event(&mut self, event: Event) -> Vec<Effect> {
+        self.feed(Input::Event(event))
+    }
+
+    fn last_command(&self) -> &Command {
+        &self.last.as_ref().expect("a request was sent").command
+    }
+
+    /// Hello, OK on the confirmation, readers listed with the current card present.
+    fn to_reading_current(&mut self, pin_pad: bool) {
+        assert_eq!(
+            self.feed(Input::HostReady),
+            vec![Effect::Show(Screen::Confirm)]
+        );
+        let effects = self.ok();
+        assert!(matches!(self.last_command(), Command::Watch));
+        assert!(shows(&effects, |s| matches!(s, Screen::Progress { .. })));
+        self.answer(Ok(Reply::Watching {
+            readers: vec![reader(READER, true, pin_pad)],
+        }));
+        assert_eq!(
+            self.last_command(),
+            &Command::ReadCertificate {
+                reader: READER.into()
+            }
+        );
+    }
+
+    /// Up to the current card's PIN dialog with `tries` left.
+    fn to_current_pin(&mut self, tries: u8) -> Vec<Effect> {
+        self.to_reading_current(false);
+        self.answer(Ok(Reply::Certificate(old_cert())));
+        assert!(matches!(self.last_command(), Command::PinStatus { .. }));
+        self.answer(Ok(Reply::PinStatus(pin_info(tries))))
+    }
+
+    /// Up to the swap message, the current card signed.
+    fn to_swap(&mut self) {
+        self.to_current_pin(3);
+        self.pin("1234");
+        self.answer(Ok(Reply::PinVerified));
+        assert!(matches!(
+            self.last_command(),
+            Command::SignChallenge {
+                purpose: SignPurpose::RenewCurrent,
+                bound_certificate: None,
+                ..
+            }
+        ));
+        let effects = self.answer(Ok(signature("T0xEU0lH")));
+        assert_eq!(
+            screen(&effects),
+            Some(&Screen::Swap {
+                stage: SwapStage::AwaitRemoval,
+                notice: None
+            })
+        );
+    }
+
+    /// Swap done: the new card read and OK pressed; its PIN dialog is up.
+    fn to_new_pin(&mut self) -> Vec<Effect> {
+        self.to_swap();
+        self.event(Event::CardRemoved {
+            reader: READER.into(),
+        });
+        self.event(Event::CardInserted {
+            reader: READER.into(),
+            atr: "3B01".into(),
+        });
+        self.answer(Ok(Reply::Certificate(new_cert())));
+        self.ok();
+        assert!(matches!(self.last_command(), Command::PinStatus { .. }));
+        self.answer(Ok(Reply::PinStatus(pin_info(3))))
+    }
+}
+
+fn signature(value: &str) -> Reply {
+    Reply::Signature {
+        signature: value.into(),
+        digest: "ZGlnZXN0".into(),
+        algorithm: "RS256".into(),
+    }
+}
+
+fn screen(effects: &[Effect]) -> Option<&Screen> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::Show(s) => Some(s),
+        _ => None,
+    })
+}
+
+fn shows(effects: &[Effect], test: impl Fn(&Screen) -> bool) -> bool {
+    screen(effects).is_some_and(test)
+}
+
+fn sent(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::Send(_)))
+}
+
+#[test]
+fn happy_path_hands_both_signatures_to_the_page() {
+    let mut d = Driver::new();
+    let effects = d.to_new_pin();
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Pin {
+            card: Which::New,
+            tries_left: Some(3),
+            last_try: false,
+            ..
+        }
+    )));
+    d.pin("5678");
+    assert!(
+        matches!(d.last_command(), Command::VerifyPin { pin: Some(p), .. } if p.expose() == "5678")
+    );
+    d.answer(Ok(Reply::PinVerified));
+    match d.last_command() {
+        Command::SignChallenge {
+            origin,
+            challenge,
+            purpose: SignPurpose::RenewNew,
+            bound_certificate: Some(bound),
+            ..
+        } => {
+            assert_eq!(origin, ORIGIN);
+            assert_eq!(challenge, CHALLENGE);
+            assert_eq!(bound, "T0xE");
+        }
+        other => panic!("expected sign as new card, got {other:?}"),
+    }
+    let effects = d.answer(Ok(signature("TkVXU0lH")));
+    assert!(effects.contains(&Effect::Show(Screen::Done)));
+    assert!(effects.contains(&Effect::Finish(RenewalResult {
+        challenge: CHALLENGE.into(),
+        old_certificate: "T0xE".into(),
+        old_signature: "T0xEU0lH".into(),
+        new_certificate: "TkVX".into(),
+        new_signature: "TkVXU0lH".into(),
+    })));
+    assert!(d.flow.is_over());
+    assert!(d.cancel().is_empty(), "nothing happens after the end");
+}
+
+#[test]
+fn wrong_pin_shows_tries_left_and_warns_on_the_last_one() {
+    let mut d = Driver::new();
+    d.to_current_pin(3);
+    d.pin("1111");
+    let effects = d.answer(Err(wrong_pin(2)));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Pin { tries_left: Some(2), last_try: false, error: Some(e), .. } if e.code == ErrorCode::WrongPin
+    )));
+    d.pin("2222");
+    let effects = d.answer(Err(wrong_pin(1)));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Pin {
+            tries_left: Some(1),
+            last_try: true,
+            ..
+        }
+    )));
+    // A correct PIN after that still goes on.
+    d.pin("1234");
+    d.answer(Ok(Reply::PinVerified));
+    assert!(matches!(d.last_command(), Command::SignChallenge { .. }));
+}
+
+#[test]
+fn last_try_is_warned_from_the_pin_status() {
+    let mut d = Driver::new();
+    let effects = d.to_current_pin(1);
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Pin {
+            last_try: true,
+            tries_left: Some(1),
+            ..
+        }
+    )));
+}
+
+#[test]
+fn wrong_pin_with_no_try_left_is_a_blocked_card() {
+    let mut d = Driver::new();
+    d.to_current_pin(1);
+    d.pin("1111");
+    let effects = d.answer(Err(wrong_pin(0)));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Refused {
+            reason: Refusal::Blocked,
+            ..
+        }
+    )));
+    assert_eq!(d.ok(), vec![Effect::Close]);
+}
+
+#[test]
+fn blocked_current_card_is_refused() {
+    let mut d = Driver::new();
+    let effects = d.to_current_pin(0);
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Refused {
+            reason: Refusal::Blocked,
+            ..
+        }
+    )));
+    let mut d = Driver::new();
+    d.to_current_pin(3);
+    d.pin("1234");
+    let effects = d.answer(Err(error(ErrorCode::PinBlocked)));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Refused {
+            reason: Refusal::Blocked,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn expired_current_card_is_refused() {
+    let mut d = Driver::new();
+    d.to_reading_current(false);
+    let effects = d.answer(Ok(Reply::Certificate(cert(READER, "AA", "T0xE", true))));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Refused {
+            reason: Refusal::Expired,
+            ..
+        }
+    )));
+    assert!(!sent(&effects));
+    let mut d = Driver::new();
+    d.to_reading_current(false);
+    let effects = d.answer(Err(error(ErrorCode::CardExpired)));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Refused {
+            reason: Refusal::Expired,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn unsupported_current_card_is_refused() {
+    let mut d = Driver::new();
+    d.to_reading_current(false);
+    let effects = d.answer(Err(error(ErrorCode::UnsupportedCard)));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Refused {
+            reason: Refusal::Unsupported,
+            ..
+        }
+    )));
+    assert_eq!(d.cancel(), vec![Effect::Close]);
+}
+
+#[test]
+fn jpki_card_is_read_after_its_pin() {
+    let mut d = Driver::new();
+    d.to_reading_current(false);
+    d.answer(Err(error(ErrorCode::PinRequired)));
+    assert!(matches!(d.last_command(), Command::PinStatus { .. }));
+    d.answer(Ok(Reply::PinStatus(PinInfo {
+        min_length: 6,
+        max_length: 16,
+        charset: "alphanumeric".into(),
+        ..pin_info(5)
+    })));
+    d.pin("ABC123");
+    d.answer(Ok(Reply::PinVerified));
+    assert!(matches!(d.last_command(), Command::ReadCertificate { .. }));
+    let effects = d.answer(Ok(Reply::Certificate(cert(READER, "AA", "T0xE", true))));
+    assert!(
+        shows(&effects, |s| matches!(
+            s,
+            Screen::Refused {
+                reason: Refusal::Expired,
+                ..
+            }
+        )),
+        "expiry is checked once the certificate shows"
+    );
+}
+
+#[test]
+fn jpki_new_card_is_compared_after_its_pin() {
+    let mut d = Driver::new();
+    d.to_swap();
+    d.event(Event::CardRemoved {
+        reader: READER.into(),
+    });
+    d.event(Event::CardInserted {
+        reader: READER.into(),
+        atr: "3B01".into(),
+    });
+    let effects = d.answer(Err(error(ErrorCode::PinRequired)));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::Ready,
+            notice: None
+        })
+    );
+    d.ok();
+    d.answer(Ok(Reply::PinStatus(pin_info(3))));
+    d.pin("5678");
+    d.answer(Ok(Reply::PinVerified));
+    assert!(matches!(d.last_command(), Command::ReadCertificate { .. }));
+    // It turns out to be the current card again.
+    let effects = d.answer(Ok(Reply::Certificate(old_cert())));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::AwaitRemoval,
+            notice: Some(Notice::SameCard)
+        })
+    );
+}
+
+#[test]
+fn same_card_inserted_as_new_keeps_waiting() {
+    let mut d = Driver::new();
+    d.to_swap();
+    let effects = d.event(Event::CardRemoved {
+        reader: READER.into(),
+    });
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::AwaitInsertion,
+            notice: None
+        })
+    );
+    d.event(Event::CardInserted {
+        reader: READER.into(),
+        atr: "3B00".into(),
+    });
+    let effects = d.answer(Ok(Reply::Certificate(old_cert())));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::AwaitRemoval,
+            notice: Some(Notice::SameCard)
+        })
+    );
+    // OK does nothing while the same card is in.
+    assert!(d.ok().is_empty());
+    d.event(Event::CardRemoved {
+        reader: READER.into(),
+    });
+    d.event(Event::CardInserted {
+        reader: READER.into(),
+        atr: "3B01".into(),
+    });
+    let effects = d.answer(Ok(Reply::Certificate(new_cert())));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::Ready,
+            notice: None
+        })
+    );
+}
+
+#[test]
+fn new_card_in_a_second_reader_is_taken() {
+    let mut d = Driver::new();
+    d.to_swap();
+    d.event(Event::CardInserted {
+        reader: OTHER_READER.into(),
+        atr: "3B01".into(),
+    });
+    assert_eq!(
+        d.last_command(),
+        &Command::ReadCertificate {
+            reader: OTHER_READER.into()
+        }
+    );
+    d.answer(Ok(Reply::Certificate(cert(
+        OTHER_READER,
+        "BB",
+        "TkVX",
+        false,
+    ))));
+    d.ok();
+    assert_eq!(
+        d.last_command(),
+        &Command::PinStatus {
+            reader: OTHER_READER.into()
+        }
+    );
+}
+
+#[test]
+fn unusable_new_cards_are_explained() {
+    for (code, notice) in [
+        (ErrorCode::UnsupportedCard, Notice::NewCardUnsupported),
+        (ErrorCode::CardExpired, Notice::NewCardExpired),
+        (ErrorCode::CardError, Notice::NewCardUnreadable),
+    ] {
+        let mut d = Driver::new();
+        d.to_swap();
+        d.event(Event::CardRemoved {
+            reader: READER.into(),
+        });
+        d.event(Event::CardInserted {
+            reader: READER.into(),
+            atr: "3B02".into(),
+        });
+        let effects = d.answer(Err(error(code)));
+        assert_eq!(
+            screen(&effects),
+            Some(&Screen::Swap {
+                stage: SwapStage::AwaitRemoval,
+                notice: Some(notice)
+            })
+        );
+    }
+    let mut d = Driver::new();
+    d.to_swap();
+    d.event(Event::CardRemoved {
+        reader: READER.into(),
+    });
+    d.event(Event::CardInserted {
+        reader: READER.into(),
+        atr: "3B02".into(),
+    });
+    let effects = d.answer(Ok(Reply::Certificate(cert(READER, "CC", "RVhQ", true))));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Swap {
+            notice: Some(Notice::NewCardExpired),
+            ..
+        }
+    )));
+}
+
+#[test]
+fn card_removed_during_pin_step_waits_for_it_again() {
+    let mut d = Driver::new();
+    d.to_current_pin(3);
+    let effects = d.event(Event::CardRemoved {
+        reader: READER.into(),
+    });
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::InsertCurrentCard {
+            notice: Some(Notice::CardRemoved)
+        })
+    );
+    // A PIN typed now is not sent anywhere.
+    assert!(d.pin("1234").is_empty());
+    d.event(Event::CardInserted {
+        reader: READER.into(),
+        atr: "3B00".into(),
+    });
+    assert!(matches!(d.last_command(), Command::ReadCertificate { .. }));
+}
+
+#[test]
+fn card_removed_while_the_pin_is_checked() {
+    let mut d = Driver::new();
+    d.to_current_pin(3);
+    d.pin("1234");
+    let id = d.last.as_ref().map(|r| r.id).unwrap_or_default();
+    let effects = d.answer(Err(error(ErrorCode::CardRemoved)));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::InsertCurrentCard {
+            notice: Some(Notice::CardRemoved)
+        }
+    )));
+    // A late duplicate answer is ignored.
+    assert!(d
+        .feed(Input::Answer {
+            id,
+            result: Ok(Reply::PinVerified)
+        })
+        .is_empty());
+}
+
+#[test]
+fn new_card_removed_during_its_pin_step_goes_back_to_the_swap() {
+    let mut d = Driver::new();
+    d.to_new_pin();
+    let effects = d.event(Event::CardRemoved {
+        reader: READER.into(),
+    });
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::AwaitInsertion,
+            notice: Some(Notice::CardRemoved)
+        })
+    );
+}
+
+#[test]
+fn stale_answer_after_removal_is_dropped() {
+    let mut d = Driver::new();
+    d.to_swap();
+    d.event(Event::CardInserted {
+        reader: OTHER_READER.into(),
+        atr: "3B01".into(),
+    });
+    let id = d.last.as_ref().map(|r| r.id).unwrap_or_default();
+    d.event(Event::CardRemoved {
+        reader: OTHER_READER.into(),
+    });
+    let effects = d.feed(Input::Answer {
+        id,
+        result: Ok(Reply::Certificate(cert(OTHER_READER, "BB", "TkVX", false))),
+    });
+    assert!(effects.is_empty());
+}
+
+#[test]
+fn new_card_blocked_fails_without_pointing_to_new_registration() {
+    let mut d = Driver::new();
+    d.to_swap();
+    d.event(Event::CardRemoved {
+        reader: READER.into(),
+    });
+    d.event(Event::CardInserted {
+        reader: READER.into(),
+        atr: "3B01".into(),
+    });
+    d.answer(Ok(Reply::Certificate(new_cert())));
+    d.ok();
+    let effects = d.answer(Ok(Reply::PinStatus(pin_info(0))));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Failed { failure: Failure::Card(e) } if e.code == ErrorCode::PinBlocked
+    )));
+}
+
+#[test]
+fn cancel_at_every_step_closes_without_result() {
+    // Each closure brings a fresh flow to one step; cancelling there must close and never finish.
+    let steps: Vec<Box<dyn Fn(&mut Driver)>> = vec![
+        Box::new(|_| {}),
+        Box::new(|d| {
+            d.feed(Input::HostReady);
+        }),
+        Box::new(|d| {
+            d.feed(Input::HostReady);
+            d.ok();
+        }),
+        Box::new(|d| d.to_reading_current(false)),
+        Box::new(|d| {
+            d.to_current_pin(3);
+        }),
+        Box::new(|d| {
+            d.to_current_pin(3);
+            d.pin("1234");
+        }),
+        Box::new(|d| d.to_swap()),
+        Box::new(|d| {
+            d.to_new_pin();
+        }),
+        Box::new(|d| {
+            d.to_new_pin();
+            d.pin("5678");
+            d.answer(Ok(Reply::PinVerified));
+        }),
+    ];
+    for (index, step) in steps.iter().enumerate() {
+        let mut d = Driver::new();
+        step(&mut d);
+        assert_eq!(d.cancel(), vec![Effect::Close], "step {index}");
+        assert!(d.flow.is_over());
+        // The host's answer arriving after the cancel changes nothing.
+        if let Some(request) = d.last.clone() {
+            assert!(d
+                .feed(Input::Answer {
+                    id: request.id,
+                    result: Ok(signature("eA=="))
+                })
+                .is_empty());
+        }
+    }
+}
+
+#[test]
+fn pin_format_is_checked_before_the_card_sees_it() {
+    let mut d = Driver::new();
+    d.to_current_pin(3);
+    let before = d.last.clone();
+    let effects = d.pin("12");
+    assert!(!sent(&effects));
+    assert_eq!(d.last, before);
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Pin { error: Some(e), .. } if e.code == ErrorCode::PinFormat
+    )));
+}
+
+#[test]
+fn pin_pad_reader_asks_on_the_reader() {
+    let mut d = Driver::new();
+    d.to_reading_current(true);
+    d.answer(Ok(Reply::Certificate(old_cert())));
+    let effects = d.answer(Ok(Reply::PinStatus(pin_info(3))));
+    assert_eq!(
+        d.last_command(),
+        &Command::VerifyPin {
+            reader: READER.into(),
+            pin: None
+        }
+    );
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Pin {
+            pin_pad: true,
+            pad_waiting: true,
+            ..
+        }
+    )));
+    // A typed PIN is not accepted for a PIN-pad reader.
+    assert!(d.pin("1234").is_empty());
+    let effects = d.answer(Err(error(ErrorCode::PinPadTimeout)));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Pin { pad_waiting: false, error: Some(e), .. } if e.code == ErrorCode::PinPadTimeout
+    )));
+    d.ok();
+    assert_eq!(
+        d.last_command(),
+        &Command::VerifyPin {
+            reader: READER.into(),
+            pin: None
+        }
+    );
+    d.answer(Ok(Reply::PinVerified));
+    assert!(matches!(d.last_command(), Command::SignChallenge { .. }));
+}
+
+#[test]
+fn no_card_waits_for_insertion_and_no_reader_fails() {
+    let mut d = Driver::new();
+    d.feed(Input::HostReady);
+    d.ok();
+    let effects = d.answer(Ok(Reply::Watching {
+        readers: vec![reader(READER, false, false)],
+    }));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::InsertCurrentCard { notice: None })
+    );
+    d.event(Event::CardInserted {
+        reader: READER.into(),
+        atr: "3B00".into(),
+    });
+    assert!(matches!(d.last_command(), Command::ReadCertificate { .. }));
+
+    let mut d = Driver::new();
+    d.feed(Input::HostReady);
+    d.ok();
+    let effects = d.answer(Ok(Reply::Watching { readers: vec![] }));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Failed { failure: Failure::Card(e) } if e.code == ErrorCode::NoReader
+    )));
+}
+
+#[test]
+fn host_problems_stop_the_flow() {
+    let mut d = Driver::new();
+    let effects = d.feed(Input::HostProblem(HostProblem::NotAnswering));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Failed {
+            failure: Failure::Host(HostProblem::NotAnswering)
+        })
+    );
+    assert_eq!(d.ok(), vec![Effect::Close]);
+
+    let mut d = Driver::new();
+    d.to_current_pin(3);
+    let effects = d.feed(Input::HostProblem(HostProblem::Exited {
+        detail: "Native host has exited.".into(),
+    }));
+    assert!(shows(&effects, |s| matches!(s, Screen::Failed { .. })));
+}
+
+#[test]
+fn host_messages_become_inputs() {
+    assert!(Input::from_host(HostMessage::Hello {
+        version: "1".into(),
+        protocol: 1
+    })
+    .is_none());
+    assert!(matches!(
+        Input::from_host(HostMessage::Error {
+            id: Some(4),
+            error: error(ErrorCode::WrongPin)
+        }),
+        Some(Input::Answer {
+            id: 4,
+            result: Err(_)
+        })
+    ));
+    assert!(matches!(
+        Input::from_host(HostMessage::Error {
+            id: None,
+            error: error(ErrorCode::BadRequest)
+        }),
+        Some(Input::HostProblem(_))
+    ));
+}
+
+#[test]
+fn user_actions_parse_from_the_dialog() {
+    let action: UserAction =
+        serde_json::from_str(r#"{"action":"pin","pin":"1234","operator":""}"#).unwrap();
+    assert!(matches!(action, UserAction::Pin { pin, .. } if pin.expose() == "1234"));
+    assert!(format!(
+        "{:?}",
+        serde_json::from_str::<UserAction>(r#"{"action":"pin","pin":"987654"}"#).unwrap()
+    )
+    .find("987654")
+    .is_none());
+    assert!(matches!(
+        serde_json::from_str::<UserAction>(r#"{"action":"cancel"}"#).unwrap(),
+        UserAction::Cancel
+    ));
+}

@@ -1,0 +1,313 @@
+//! Which portals get the renewal flow, and where on their pages the extension finds the button and the form.
+//!
+//! The selectors are data, not code: the content script asks the service worker for the profile of its origin and
+//! uses only what it receives. A portal that is not on the list gets nothing.
+
+use serde::Serialize;
+
+/// Origins of the Sapporo e-bidding portal that the extension serves out of the box (manifest `content_scripts`).
+pub const SAPPORO_ORIGINS: &[&str] = &["https://www.ebid.city.sapporo.jp"];
+
+/// Where the form, the button and the applet's hidden fields are on the 利用者登録メニュー画面.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PageContract {
+    /// CSS selector of the form the applet filled and submitted.
+    pub form: &'static str,
+    /// CSS selector of the 「ICカード更新」 button inside that form.
+    pub renew_button: &'static str,
+    /// Field names inside the form.
+    pub fields: FieldNames,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldNames {
+    pub challenge: &'static str,
+    pub old_certificate: &'static str,
+    pub old_signature: &'static str,
+    pub new_certificate: &'static str,
+    pub new_signature: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SiteProfile {
+    pub name: &'static str,
+    pub page: PageContract,
+}
+
+/// The Sapporo portal's 利用者登録メニュー画面 (and the replica in tests/portal, which follows it).
+pub const SAPPORO: SiteProfile = SiteProfile {
+    name: "sapporo",
+    page: PageContract {
+        form: "form[name=\"frmRenew\"]",
+        renew_button: "input[name=\"btnIcRenew\"], button[name=\"btnIcRenew\"]",
+        fields: FieldNames {
+            challenge: "challenge",
+            old_certificate: "oldCertificate",
+            old_signature: "oldSignature",
+            new_certificate: "newCertificate",
+            new_signature: "newSignature",
+        },
+    },
+};
+
+/// Why an entry of an admin's or tester's origin list was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedOrigin {
+    pub entry: String,
+    pub reason: &'static str,
+}
+
+/// The portal origins in force: built-in, plus the admin's managed list, plus (loopback only) the tester's list.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct PortalOrigins {
+    pub builtin: Vec<String>,
+    pub managed: Vec<String>,
+    pub dev: Vec<String>,
+    pub rejected: Vec<RejectedOrigin>,
+}
+
+impl PortalOrigins {
+    /// `managed` is `chrome.storage.managed` key `portalOrigins`; `dev` is `chrome.storage.local` key
+    /// `devPortalOrigins`. Managed entries may be any origin the extension holds host permissions for (the built-in
+    /// ones and loopback); dev entries must be loopback, so a talked-into user cannot add a foreign site.
+    pub fn new(managed: &[String], dev: &[String]) -> Self {
+        let mut origins = PortalOrigins {
+            builtin: SAPPORO_ORIGINS.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        for entry in managed {
+            match normalize_origin(entry) {
+                Some(o) if is_loopback(&o) || SAPPORO_ORIGINS.contains(&o.as_str()) => {
+                    push_unique(&mut origins.managed, o)
+                }
+                Some(_) => origins.rejected.push(RejectedOrigin {
+                    entry: entry.clone(),
+                    reason: "no host permission for this origin in the manifest",
+                }),
+                None => origins.rejected.push(RejectedOrigin {
+                    entry: entry.clone(),
+                    reason: "not an origin",
+                }),
+            }
+        }
+        for entry in dev {
+            match normalize_origin(entry) {
+                Some(o) if is_loopback(&o) => push_unique(&mut origins.dev, o),
+                Some(_) => origins.rejected.push(RejectedOrigin {
+                    entry: entry.clone(),
+                    reason: "devPortalOrigins accepts loopback origins only",
+                }),
+                None => origins.rejected.push(RejectedOrigin {
+                    entry: entry.clone(),
+                    reason: "not an origin",
+                }),
+            }
+        }
+        origins
+    }
+
+    pub fn allows(&self, origin: &str) -> bool {
+        let Some(origin) = normalize_origin(origin) else {
+            return false;
+        };
+        self.builtin
+            .iter()
+            .chain(&self.managed)
+            .chain(&self.dev)
+            .any(|o| *o == origin)
+    }
+
+    /// Origins that need a dynamically registered content script (not covered by the manifest's static one).
+    pub fn dynamic(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for o in self.managed.iter().chain(&self.dev) {
+            if !self.builtin.contains(o) {
+                push_unique(&mut out, o.clone());
+            }
+        }
+        out
+    }
+
+    /// The profile a page of `origin` gets, or `None` when the origin is not a portal.
+    pub fn profile_for(&self, origin: &str) -> Option<&'static SiteProfile> {
+        self.allows(origin).then_some(&SAPPORO)
+    }
+}
+
+fn push_unique(list: &mut Vec<String>, value: String) {
+    if !list.contains(&value) {
+        list.push(value);
+    }
+}
+
+/// Match patterns (`scheme://host/*`) for registering a content script on `origin`. Chrome's match patterns do not
+/// carry ports, so the origin check in the service worker is what tells ports apart.
+pub fn match_pattern(origin: &str) -> Option<String> {
+    let origin = normalize_origin(origin)?;
+    let (scheme, rest) = origin.split_once("://")?;
+    let host = if let Some(bracketed) = rest.strip_prefix('[') {
+        format!("[{}", bracketed.split_once(']')?.0) + "]"
+    } else {
+        rest.split(':').next()?.to_string()
+    };
+    Some(format!("{scheme}://{host}/*"))
+}
+
+/// `scheme://host[:port]` in lower case, without a default port or a trailing slash; `None` for anything that is not
+/// an http(s) origin (paths, queries, credentials and wildcards are refused, not trimmed).
+pub fn normalize_origin(text: &str) -> Option<String> {
+    let text = text.trim();
+    let text = text.strip_suffix('/').unwrap_or(text);
+    let (scheme, rest) = text.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => "443",
+        "http" => "80",
+        _ => return None,
+    };
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', '*', ' ', '\\']) {
+        return None;
+    }
+    let rest = rest.to_ascii_lowercase();
+    let (host, port) = if let Some(after) = rest.strip_prefix('[') {
+        let (inside, tail) = after.split_once(']')?;
+        let port = match tail {
+            "" => None,
+            _ => Some(tail.strip_prefix(':')?),
+        };
+        (format!("[{inside}]"), port)
+    } else {
+        match rest.split_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (rest.clone(), None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && (host.starts_with('[')
+            || host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'));
+    if !host_ok {
+        return None;
+    }
+    match port {
+        None => Some(format!("{scheme}://{host}")),
+        Some(p) => {
+            let number: u16 = p.parse().ok().filter(|n| *n > 0)?;
+            if p == default_port {
+                Some(format!("{scheme}://{host}"))
+            } else {
+                Some(format!("{scheme}://{host}:{number}"))
+            }
+        }
+    }
+}
+
+/// `http://127.0.0.1[:port]`, `http://localhost[:port]` or `http://[::1][:port]`: the replica portal of the tests.
+pub fn is_loopback(origin: &str) -> bool {
+    let Some(rest) = origin.strip_prefix("http://") else {
+        return false;
+    };
+    let host = if rest.starts_with("[::1]") {
+        "[::1]"
+    } else {
+        rest.split(':').next().unwrap_or("")
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn normalizes_origins() {
+        assert_eq!(
+            normalize_origin("HTTPS://WWW.Ebid.City.Sapporo.JP:443/"),
+            Some("https://www.ebid.city.sapporo.jp".into())
+        );
+        assert_eq!(
+            normalize_origin("http://127.0.0.1:8080"),
+            Some("http://127.0.0.1:8080".into())
+        );
+        assert_eq!(
+            normalize_origin("http://[::1]:81"),
+            Some("http://[::1]:81".into())
+        );
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https://a/b",
+            "https://*.example",
+            "https://u@a",
+            "https://a:0",
+            "https://a:99999",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(normalize_origin(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn builtin_portal_is_allowed_and_others_are_not() {
+        let origins = PortalOrigins::new(&[], &[]);
+        assert!(origins.allows("https://www.ebid.city.sapporo.jp"));
+        assert!(!origins.allows("https://evil.example"));
+        assert!(!origins.allows("http://127.0.0.1:8080"));
+        assert!(origins
+            .profile_for("https://www.ebid.city.sapporo.jp")
+            .is_some());
+        assert!(origins.dynamic().is_empty());
+    }
+
+    #[test]
+    fn dev_list_takes_loopback_only() {
+        let origins = PortalOrigins::new(
+            &[],
+            &strings(&["http://127.0.0.1:18080", "https://evil.example", "nonsense"]),
+        );
+        assert!(origins.allows("http://127.0.0.1:18080"));
+        assert!(!origins.allows("http://127.0.0.1:18081"));
+        assert!(!origins.allows("https://evil.example"));
+        assert_eq!(origins.rejected.len(), 2);
+        assert_eq!(origins.dynamic(), strings(&["http://127.0.0.1:18080"]));
+    }
+
+    #[test]
+    fn managed_list_takes_origins_the_manifest_covers() {
+        let origins = PortalOrigins::new(
+            &strings(&["http://localhost:9000", "https://other-city.example"]),
+            &[],
+        );
+        assert!(origins.allows("http://localhost:9000"));
+        assert!(!origins.allows("https://other-city.example"));
+        assert_eq!(origins.rejected.len(), 1);
+    }
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback("http://127.0.0.1:1"));
+        assert!(is_loopback("http://localhost"));
+        assert!(is_loopback("http://[::1]:8"));
+        assert!(!is_loopback("https://127.0.0.1"));
+        assert!(!is_loopback("http://127.0.0.1.evil.example"));
+        assert!(!is_loopback("http://localhost.evil.example:80"));
+    }
+
+    #[test]
+    fn match_patterns_drop_ports() {
+        assert_eq!(
+            match_pattern("http://127.0.0.1:18080").as_deref(),
+            Some("http://127.0.0.1/*")
+        );
+        assert_eq!(
+            match_pattern("http://[::1]:80").as_deref(),
+            Some("http://[::1]/*")
+        );
+    }
+}

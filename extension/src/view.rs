@@ -1,0 +1,437 @@
+//! Which section of dialog.html each [`Screen`] shows, with which texts, which optional elements and which
+//! buttons enabled. Texts are `_locales` message keys (rendered with `chrome.i18n`) or host messages already in the
+//! UI language. Kept free of the DOM so the choices are unit-tested.
+
+use ebid_protocol::ErrorInfo;
+
+use crate::flow::{Failure, Notice, Progress, Refusal, Screen, SwapStage, Which};
+use crate::host_problem::HostProblem;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ja,
+    En,
+}
+
+impl Lang {
+    /// `chrome.i18n.getUILanguage()` → the language of host messages.
+    pub fn from_ui_language(tag: &str) -> Lang {
+        if tag.to_ascii_lowercase().starts_with("ja") {
+            Lang::Ja
+        } else {
+            Lang::En
+        }
+    }
+
+    pub fn pick<'a>(self, error: &'a ErrorInfo) -> &'a str {
+        match self {
+            Lang::Ja => &error.message_ja,
+            Lang::En => &error.message_en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Text {
+    /// `_locales/*/messages.json` key and its substitutions.
+    Msg(&'static str, Vec<String>),
+    Plain(String),
+}
+
+/// Every element that is shown or hidden depending on the screen (all others follow their section).
+pub const OPTIONAL_ELEMENTS: &[&str] = &[
+    "insert-notice",
+    "pin-form",
+    "operator-note",
+    "pin-pad-message",
+    "pin-tries",
+    "pin-last-try-warning",
+    "pin-error",
+    "pin-ok",
+    "swap-notice",
+    "refused-detail",
+    "failed-detail",
+];
+
+/// Every section of dialog.html; exactly one is visible.
+pub const SECTIONS: &[&str] = &[
+    "screen-connecting",
+    "screen-confirm",
+    "screen-progress",
+    "screen-insert",
+    "screen-pin",
+    "screen-swap",
+    "screen-done",
+    "screen-refused",
+    "screen-failed",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct View {
+    /// Section id; also written to `<body data-screen>` without the `screen-` prefix.
+    pub section: &'static str,
+    pub texts: Vec<(&'static str, Text)>,
+    /// Optional elements to show; the rest of [`OPTIONAL_ELEMENTS`] is hidden.
+    pub shown: Vec<&'static str>,
+    /// Buttons with their enabled state.
+    pub enabled: Vec<(&'static str, bool)>,
+    /// Element to focus.
+    pub focus: Option<&'static str>,
+    /// Empty the PIN and 担当者 inputs (every time the PIN dialog is shown).
+    pub clear_pin: bool,
+}
+
+pub fn view(screen: &Screen, lang: Lang) -> View {
+    let msg = |key: &'static str| Text::Msg(key, Vec::new());
+    match screen {
+        Screen::Connecting => View {
+            section: "screen-connecting",
+            focus: Some("connecting-cancel"),
+            ..View::default()
+        },
+        Screen::Confirm => View {
+            section: "screen-confirm",
+            focus: Some("confirm-ok"),
+            ..View::default()
+        },
+        Screen::Progress { step, card } => View {
+            section: "screen-progress",
+            texts: vec![("progress-text", msg(progress_key(*step, *card)))],
+            ..View::default()
+        },
+        Screen::InsertCurrentCard { notice } => {
+            let mut v = View {
+                section: "screen-insert",
+                focus: Some("insert-cancel"),
+                ..View::default()
+            };
+            if let Some(n) = notice {
+                v.texts.push(("insert-notice", msg(notice_key(*n))));
+                v.shown.push("insert-notice");
+            }
+            v
+        }
+        Screen::Pin {
+            card,
+            tries_left,
+            last_try,
+            pin_pad,
+            pad_waiting,
+            error,
+            ..
+        } => {
+            let mut v = View {
+                section: "screen-pin",
+                clear_pin: true,
+                ..View::default()
+            };
+            v.texts.push((
+                "pin-title",
+                msg(match card {
+                    Which::Current => "pin_title_current",
+                    Which::New => "pin_title_new",
+                }),
+            ));
+            if *pin_pad {
+                v.shown.push("pin-pad-message");
+                if !pad_waiting {
+                    v.shown.push("pin-ok");
+                    v.focus = Some("pin-ok");
+                }
+            } else {
+                v.shown.extend(["pin-form", "pin-ok"]);
+                v.focus = Some("pin-input");
+                if *card == Which::New {
+                    v.shown.push("operator-note");
+                }
+            }
+            if let Some(n) = tries_left {
+                v.texts.push((
+                    "pin-tries",
+                    Text::Msg("pin_tries_left", vec![n.to_string()]),
+                ));
+                v.shown.push("pin-tries");
+            }
+            if *last_try {
+                v.shown.push("pin-last-try-warning");
+            }
+            if let Some(e) = error {
+                v.texts
+                    .push(("pin-error", Text::Plain(lang.pick(e).to_string())));
+                v.shown.push("pin-error");
+            }
+            v
+        }
+        Screen::Swap { stage, notice } => {
+            let mut v = View {
+                section: "screen-swap",
+                texts: vec![("swap-status", msg(swap_key(*stage)))],
+                enabled: vec![("swap-ok", *stage == SwapStage::Ready)],
+                focus: Some(if *stage == SwapStage::Ready {
+                    "swap-ok"
+                } else {
+                    "swap-cancel"
+                }),
+                ..View::default()
+            };
+            if let Some(n) = notice {
+                v.texts.push(("swap-notice", msg(notice_key(*n))));
+                v.shown.push("swap-notice");
+            }
+            v
+        }
+        Screen::Done => View {
+            section: "screen-done",
+            ..View::default()
+        },
+        Screen::Refused { reason, error } => {
+            let mut v = View {
+                section: "screen-refused",
+                texts: vec![(
+                    "refused-reason",
+                    msg(match reason {
+                        Refusal::Expired => "refused_expired",
+                        Refusal::Blocked => "refused_blocked",
+                        Refusal::Unsupported => "refused_unsupported",
+                    }),
+                )],
+                focus: Some("refused-close"),
+                ..View::default()
+            };
+            if let Some(e) = error {
+                v.texts
+                    .push(("refused-detail", Text::Plain(lang.pick(e).to_string())));
+                v.shown.push("refused-detail");
+            }
+            v
+        }
+        Screen::Failed { failure } => {
+            let mut v = View {
+                section: "screen-failed",
+                focus: Some("failed-close"),
+                ..View::default()
+            };
+            match failure {
+                Failure::Host(problem) => {
+                    v.texts
+                        .push(("failed-message", msg(host_problem_key(problem))));
+                    if let Some(detail) = host_problem_detail(problem) {
+                        v.texts.push(("failed-detail", Text::Plain(detail)));
+                        v.shown.push("failed-detail");
+                    }
+                }
+                Failure::Card(e) => {
+                    v.texts
+                        .push(("failed-message", Text::Plain(lang.pick(e).to_string())));
+                    if let Some(detail) = &e.detail {
+                        v.texts.push((
+                            "failed-detail",
+                            Text::Plain(format!("{:?}: {detail}", e.code)),
+                        ));
+                        v.shown.push("failed-detail");
+                    }
+                }
+            }
+            v
+        }
+    }
+}
+
+fn progress_key(step: Progress, card: Which) -> &'static str {
+    match (step, card) {
+        (Progress::ReadingCard, Which::Current) => "progress_reading_current",
+        (Progress::ReadingCard, Which::New) => "progress_reading_new",
+        (Progress::CheckingPin, _) => "progress_checking_pin",
+        (Progress::Signing, _) => "progress_signing",
+    }
+}
+
+fn swap_key(stage: SwapStage) -> &'static str {
+    match stage {
+        SwapStage::AwaitRemoval => "swap_await_removal",
+        SwapStage::AwaitInsertion => "swap_await_insertion",
+        SwapStage::Checking => "swap_checking",
+        SwapStage::Ready => "swap_ready",
+    }
+}
+
+fn notice_key(notice: Notice) -> &'static str {
+    match notice {
+        Notice::CardRemoved => "notice_card_removed",
+        Notice::SameCard => "notice_same_card",
+        Notice::NewCardUnsupported => "notice_new_card_unsupported",
+        Notice::NewCardExpired => "notice_new_card_expired",
+        Notice::NewCardUnreadable => "notice_new_card_unreadable",
+    }
+}
+
+/// The `_locales` key explaining a host problem (shared with the options page).
+pub fn host_problem_key(problem: &HostProblem) -> &'static str {
+    match problem {
+        HostProblem::NotInstalled { .. } => "host_not_installed",
+        HostProblem::Forbidden { .. } => "host_forbidden",
+        HostProblem::NotAnswering => "host_not_answering",
+        HostProblem::Exited { .. } => "host_exited",
+        HostProblem::TooOld { .. } => "host_too_old",
+        HostProblem::TooNew { .. } => "extension_too_old",
+        HostProblem::Garbled { .. } => "host_garbled",
+    }
+}
+
+fn host_problem_detail(problem: &HostProblem) -> Option<String> {
+    match problem {
+        HostProblem::NotInstalled { detail }
+        | HostProblem::Forbidden { detail }
+        | HostProblem::Exited { detail }
+        | HostProblem::Garbled { detail } => (!detail.is_empty()).then(|| detail.clone()),
+        HostProblem::NotAnswering => None,
+        HostProblem::TooOld {
+            host_version,
+            protocol,
+        }
+        | HostProblem::TooNew {
+            host_version,
+            protocol,
+        } => Some(format!(
+            "host {host_version}, protocol {protocol} (extension: protocol {})",
+            ebid_protocol::PROTOCOL_VERSION
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ebid_protocol::ErrorCode;
+
+    fn pin_screen(card: Which, tries: Option<u8>, pin_pad: bool, pad_waiting: bool) -> Screen {
+        Screen::Pin {
+            card,
+            tries_left: tries,
+            last_try: tries == Some(1),
+            pin_pad,
+            pad_waiting,
+            min_length: 4,
+            max_length: 8,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn pin_dialog_for_the_current_card() {
+        let v = view(&pin_screen(Which::Current, Some(3), false, false), Lang::Ja);
+        assert_eq!(v.section, "screen-pin");
+        assert!(v.shown.contains(&"pin-form"));
+        assert!(!v.shown.contains(&"operator-note"));
+        assert!(!v.shown.contains(&"pin-last-try-warning"));
+        assert!(v
+            .texts
+            .contains(&("pin-tries", Text::Msg("pin_tries_left", vec!["3".into()]))));
+        assert!(v.clear_pin);
+        assert_eq!(v.focus, Some("pin-input"));
+    }
+
+    #[test]
+    fn new_card_pin_dialog_says_the_operator_field_needs_nothing() {
+        let v = view(&pin_screen(Which::New, None, false, false), Lang::Ja);
+        assert!(v.shown.contains(&"operator-note"));
+        assert!(!v.shown.contains(&"pin-tries"));
+        assert!(v
+            .texts
+            .contains(&("pin-title", Text::Msg("pin_title_new", vec![]))));
+    }
+
+    #[test]
+    fn last_try_warning_and_error_in_the_ui_language() {
+        let mut screen = pin_screen(Which::Current, Some(1), false, false);
+        if let Screen::Pin { error, .. } = &mut screen {
+            *error = Some(ErrorInfo::new(ErrorCode::WrongPin).with_retries(1));
+        }
+        let ja = view(&screen, Lang::Ja);
+        assert!(ja.shown.contains(&"pin-last-try-warning"));
+        assert!(ja.texts.contains(&(
+            "pin-error",
+            Text::Plain(ErrorCode::WrongPin.message_ja().into())
+        )));
+        let en = view(&screen, Lang::En);
+        assert!(en
+            .texts
+            .contains(&("pin-error", Text::Plain("Wrong PIN.".into()))));
+    }
+
+    #[test]
+    fn pin_pad_hides_the_field() {
+        let waiting = view(&pin_screen(Which::Current, Some(3), true, true), Lang::Ja);
+        assert!(waiting.shown.contains(&"pin-pad-message"));
+        assert!(!waiting.shown.contains(&"pin-form"));
+        assert!(!waiting.shown.contains(&"pin-ok"));
+        let retry = view(&pin_screen(Which::Current, Some(3), true, false), Lang::Ja);
+        assert!(retry.shown.contains(&"pin-ok"));
+    }
+
+    #[test]
+    fn swap_ok_only_when_a_new_card_is_in() {
+        for (stage, enabled) in [
+            (SwapStage::AwaitRemoval, false),
+            (SwapStage::AwaitInsertion, false),
+            (SwapStage::Checking, false),
+            (SwapStage::Ready, true),
+        ] {
+            let v = view(
+                &Screen::Swap {
+                    stage,
+                    notice: None,
+                },
+                Lang::Ja,
+            );
+            assert_eq!(v.enabled, vec![("swap-ok", enabled)]);
+        }
+        let v = view(
+            &Screen::Swap {
+                stage: SwapStage::AwaitRemoval,
+                notice: Some(Notice::SameCard),
+            },
+            Lang::Ja,
+        );
+        assert!(v
+            .texts
+            .contains(&("swap-notice", Text::Msg("notice_same_card", vec![]))));
+    }
+
+    #[test]
+    fn every_view_uses_known_elements() {
+        let screens = [
+            Screen::Connecting,
+            Screen::Confirm,
+            Screen::Done,
+            Screen::InsertCurrentCard {
+                notice: Some(Notice::CardRemoved),
+            },
+            Screen::Refused {
+                reason: Refusal::Blocked,
+                error: Some(ErrorInfo::new(ErrorCode::PinBlocked)),
+            },
+            Screen::Failed {
+                failure: Failure::Host(HostProblem::TooOld {
+                    host_version: "0.0.1".into(),
+                    protocol: 0,
+                }),
+            },
+            pin_screen(Which::New, Some(1), false, false),
+        ];
+        for screen in &screens {
+            let v = view(screen, Lang::En);
+            assert!(SECTIONS.contains(&v.section));
+            for id in &v.shown {
+                assert!(OPTIONAL_ELEMENTS.contains(id), "{id}");
+            }
+        }
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!(Lang::from_ui_language("ja"), Lang::Ja);
+        assert_eq!(Lang::from_ui_language("ja-JP"), Lang::Ja);
+        assert_eq!(Lang::from_ui_language("en-US"), Lang::En);
+    }
+}
