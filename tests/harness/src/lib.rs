@@ -19,10 +19,12 @@ pub mod card_set;
 mod error;
 pub mod host;
 pub mod pcscd;
+mod process_daemon;
 pub mod reader_states;
 mod spawner;
 
 pub use error::HarnessError;
 pub use host::{find_host_binary, HostOptions, HostProcess, DEFAULT_ORIGIN, DEFAULT_TIMEOUT};
 pub use pcscd::{PcscDaemon, Slot};
+pub use process_daemon::process_daemon;
 pub use reader_states::ReaderState;

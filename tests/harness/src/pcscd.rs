@@ -181,6 +181,17 @@ impl PcscDaemon {
         let _ = fs::remove_file(self.socket_path());
     }
 
+    /// Last-resort teardown through a shared reference (process exit): kill the group, delete the temp dir.
+    pub(crate) fn kill_at_exit(&self) {
+        if let Some(pid) = self.pid().and_then(|p| libc::pid_t::try_from(p).ok()) {
+            // SAFETY: signalling our own child's process group.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+        let _ = fs::remove_dir_all(self.dir.path());
+    }
+
     /// Start again with the same socket path, ports and reader names (the "pcscd restarted" case).
     pub fn restart(&mut self) -> Result<(), HarnessError> {
         self.stop();

@@ -4,7 +4,6 @@
 //! own slot.
 
 use std::ffi::CString;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use pcsc::{Context, Protocols, ReaderState, Scope, ShareMode, State};
@@ -29,12 +28,7 @@ const SLOT_LATENCY: usize = 3;
 const SLOT_STATUS: usize = 4;
 
 fn daemon() -> &'static PcscDaemon {
-    static DAEMON: OnceLock<PcscDaemon> = OnceLock::new();
-    DAEMON.get_or_init(|| {
-        let daemon = PcscDaemon::start(3).expect("private pcscd");
-        std::env::set_var("PCSCLITE_CSOCK_NAME", daemon.socket_path());
-        daemon
-    })
+    test_harness::process_daemon(3).expect("private pcscd")
 }
 
 fn context() -> Context {

@@ -118,6 +118,7 @@ impl VirtualCard {
     }
 
     /// The first APDU for which `predicate` holds closes the connection without an answer (one-shot).
+    /// The predicate runs under the card's lock: it must not call back into the card.
     pub fn vanish_when(&self, predicate: impl FnMut(&[u8]) -> bool + Send + 'static) {
         self.lock().vanish_when = Some(Box::new(predicate));
     }

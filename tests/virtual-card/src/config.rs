@@ -225,7 +225,7 @@ fn read_certificate(path: &PathBuf) -> Result<Vec<u8>, CardError> {
 
 pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let digits: Vec<u8> = text.bytes().filter(|b| !matches!(b, b' ' | b':')).collect();
-    if digits.len() % 2 != 0 {
+    if digits.len() % 2 == 1 {
         return None;
     }
     digits

@@ -138,10 +138,10 @@ impl Testbed {
                 format!("no slot {slot} (there are {})", self.pcscd.slots().len()),
             )
         })?;
+        let named = self.card(card_name)?;
         if let Some((other, _)) = self.inserted.get(&slot) {
             return Err(error(409, format!("slot {slot} already holds {other:?}")));
         }
-        let named = self.card(card_name)?;
         let name = named.name;
         if let Some(current) = self.slot_of(name) {
             return Err(error(409, format!("{name:?} is already in slot {current}")));
