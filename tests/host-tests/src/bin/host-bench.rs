@@ -1,1 +1,246 @@
-fn main() {}
+//! Host benchmark: cold start to Hello, certificate read time and APDU count per card type, peak RSS, idle CPU
+//! while watching. Run it optimised: `cargo run -p host-tests --release --bin host-bench [-- --runs N]
+//! [--host PATH]`. Prints a Markdown section for BENCHMARKS.md.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use host_tests::{host_binary_near_exe, Bed, Host, TestCard};
+use serde_json::json;
+use test_harness::{HostOptions, HostProcess};
+use virtual_card::testca::CertOptions;
+
+const JPKI_PIN: &str = "QZ73914562";
+const PROFILE_PIN: &str = "73914562";
+
+struct Args {
+    runs: usize,
+    host: PathBuf,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        runs: 30,
+        host: host_binary_near_exe(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--runs" => args.runs = it.next().and_then(|n| n.parse().ok()).expect("--runs N"),
+            "--host" => args.host = it.next().map(PathBuf::from).expect("--host PATH"),
+            other => panic!("unknown argument {other}; use --runs N or --host PATH"),
+        }
+    }
+    args
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Spawn → Hello frame, median over `runs` fresh processes.
+fn cold_start(bed: &Bed, exe: &PathBuf, runs: usize) -> (f64, f64) {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let options = HostOptions::new(exe, bed.pcscd.socket_path());
+        let started = Instant::now();
+        let mut host = HostProcess::spawn_with(&options).expect("spawn");
+        let hello = host.recv(Duration::from_secs(10)).expect("hello");
+        times.push(ms(started.elapsed()));
+        assert_eq!(hello["type"], "hello");
+        host.close_stdin();
+        let _ = host.wait_exit(Duration::from_secs(5));
+    }
+    let min = times.iter().cloned().fold(f64::INFINITY, f64::min);
+    (median(times), min)
+}
+
+/// One step of a card flow: its time and the APDUs the card received.
+struct Step {
+    name: &'static str,
+    times: Vec<f64>,
+    apdus: Vec<usize>,
+}
+
+/// Runs `steps` on a fresh host each run; every run starts with a fresh card connection.
+fn card_flow(
+    bed: &Bed,
+    card: &TestCard,
+    reader: &str,
+    steps: &[(&'static str, serde_json::Value)],
+    runs: usize,
+) -> Vec<Step> {
+    let mut results: Vec<Step> = steps
+        .iter()
+        .map(|(name, _)| Step {
+            name,
+            times: Vec::new(),
+            apdus: Vec::new(),
+        })
+        .collect();
+    for _ in 0..runs {
+        let mut host = bed.host();
+        for ((_, command), result) in steps.iter().zip(&mut results) {
+            let mut command = command.clone();
+            command["reader"] = json!(reader);
+            card.card.clear_command_log();
+            let started = Instant::now();
+            host.ok(command);
+            result.times.push(ms(started.elapsed()));
+            result.apdus.push(card.card.command_log().len());
+        }
+        finish(host);
+    }
+    results
+}
+
+fn finish(mut host: Host) {
+    host.process.close_stdin();
+    let _ = host.process.wait_exit(Duration::from_secs(5));
+}
+
+/// `VmHWM` (peak resident set) of a live process, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+/// User + system CPU ticks of a process.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
+    // Fields after the ")" of the command name: state is field 3, utime 14, stime 15.
+    let rest = &stat[stat.rfind(')').expect("stat") + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0)
+}
+
+fn main() {
+    let args = parse_args();
+    let bed = Bed::start(1, &args.host);
+    let jpki = bed.jpki_card(JPKI_PIN, CertOptions::with_key("card1"));
+    let profile = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card2"));
+    let _a = bed.insert(&jpki.card, 0);
+    let _b = bed.insert(&profile.card, 1);
+    let (r0, r1) = (bed.reader(0), bed.reader(1));
+
+    let (start_median, start_min) = cold_start(&bed, &args.host, args.runs);
+
+    let card_runs = args.runs.clamp(3, 10);
+    let digest = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    let jpki_steps = card_flow(
+        &bed,
+        &jpki,
+        &r0,
+        &[
+            (
+                "verify_pin (connect + detect + VERIFY)",
+                json!({"cmd": "verify_pin", "pin": JPKI_PIN}),
+            ),
+            ("read_certificate", json!({"cmd": "read_certificate"})),
+            (
+                "read_certificate again (cached)",
+                json!({"cmd": "read_certificate"}),
+            ),
+            ("sign", json!({"cmd": "sign", "digest": digest})),
+        ],
+        card_runs,
+    );
+    let profile_steps = card_flow(
+        &bed,
+        &profile,
+        &r1,
+        &[
+            (
+                "read_certificate (connect + detect + read)",
+                json!({"cmd": "read_certificate"}),
+            ),
+            ("pin_status", json!({"cmd": "pin_status"})),
+            (
+                "verify_pin",
+                json!({"cmd": "verify_pin", "pin": PROFILE_PIN}),
+            ),
+            ("sign", json!({"cmd": "sign", "digest": digest})),
+        ],
+        card_runs,
+    );
+
+    // Peak RSS after a whole session: watch, both cards read, verified and signing; idle CPU while watching.
+    let mut host = bed.host();
+    host.ok(json!({"cmd": "watch"}));
+    host.ok(json!({"cmd": "list_readers"}));
+    for (reader, pin) in [(&r0, JPKI_PIN), (&r1, PROFILE_PIN)] {
+        host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": pin}));
+        host.ok(json!({"cmd": "read_certificate", "reader": reader}));
+        host.ok(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+    }
+    let pid = host.process.pid();
+    let ticks_before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(3));
+    let idle_ticks = cpu_ticks(pid) - ticks_before;
+    let rss_kib = peak_rss_kib(pid);
+    finish(host);
+
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    println!("### Host ({} runs, {cpus} cores, {cpu_model})", args.runs);
+    println!();
+    println!("Binary: `{}`", args.host.display());
+    println!();
+    println!("| Measure | Result | Goal |");
+    println!("|---|---|---|");
+    println!(
+        "| Cold start → Hello frame (spawn to first frame, median of {}) | {start_median:.2} ms (min {start_min:.2} ms) | < 5 ms |",
+        args.runs
+    );
+    println!(
+        "| Peak RSS (VmHWM) after a full session | {:.1} MB | ≤ 10 MB |",
+        rss_kib as f64 / 1024.0
+    );
+    println!(
+        "| CPU while watching, idle 3 s | {idle_ticks} ticks (1 tick = 10 ms) | 0 (no polling) |"
+    );
+    println!();
+    for (card, steps) in [
+        ("JPKI (My Number Card)", &jpki_steps),
+        ("Profile card `ebid-test-ca`", &profile_steps),
+    ] {
+        println!("{card}, median of {card_runs} fresh host processes:");
+        println!();
+        println!("| Step | Time | APDUs |");
+        println!("|---|---|---|");
+        for step in steps {
+            let apdus = step.apdus.iter().min().unwrap_or(&0);
+            let apdus_max = step.apdus.iter().max().unwrap_or(&0);
+            let apdu_text = if apdus == apdus_max {
+                format!("{apdus}")
+            } else {
+                format!("{apdus}–{apdus_max}")
+            };
+            println!(
+                "| {} | {:.2} ms | {apdu_text} |",
+                step.name,
+                median(step.times.clone())
+            );
+        }
+        println!();
+    }
+}
