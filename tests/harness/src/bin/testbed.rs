@@ -4,7 +4,8 @@
 //! ```text
 //! testbed [--readers N] [--insert CARD=SLOT]... [--control-port PORT] [--ignore-stdin]
 //! ```
-//! Prints one JSON line: `{"socket", "env", "readers", "slots", "control", "cards"}`, then serves on 127.0.0.1:
+//! Prints one JSON line: `{"socket", "env", "readers", "slots", "control", "cards", "pid", "ca_certificates"}`,
+//! then serves on 127.0.0.1:
 //! - `GET  /cards`                       every card: name, kind, PIN, tries, fingerprint, serial, slot …
 //! - `GET  /readers`                     what pcscd reports (presence, ATR) per slot
 //! - `POST /insert?card=NAME&slot=N`     insert; answers once pcscd sees the card
@@ -247,6 +248,17 @@ fn hex(bytes: &[u8]) -> String {
     virtual_card::testca::hex_upper(bytes)
 }
 
+/// The test CAs' certificates (base64 DER), for the portal's `--ca-cert`: the same bytes in every process.
+fn ca_certificates() -> Result<Value, String> {
+    use base64::Engine;
+    let encode = |ca: virtual_card::testca::TestCa| {
+        base64::engine::general_purpose::STANDARD.encode(ca.certificate_der())
+    };
+    let ebid = virtual_card::testca::TestCa::load().map_err(|e| e.to_string())?;
+    let jpki = virtual_card::testca::TestCa::load_jpki().map_err(|e| e.to_string())?;
+    Ok(json!({ "ebid": encode(ebid), "jpki": encode(jpki) }))
+}
+
 fn stdin_is_dev_null() -> bool {
     // SAFETY: fstat/stat into zeroed stat buffers we own.
     unsafe {
@@ -305,6 +317,7 @@ fn run() -> Result<(), String> {
         "control": format!("http://127.0.0.1:{control_port}"),
         "cards": testbed.cards.iter().map(|c| c.name).collect::<Vec<_>>(),
         "pid": std::process::id(),
+        "ca_certificates": ca_certificates()?,
     });
     println!("{hello}");
 
