@@ -520,6 +520,15 @@ pub fn card_checks(probe: &mut dyn CardProbe, os: Os, now_unix: i64) -> Vec<Chec
     }
     let Some(info) = certificate else {
         let e = last_error.unwrap_or_else(|| ErrorInfo::new(ErrorCode::UnsupportedCard));
+        // JPKI shows its signature certificate only after the PIN: the card is known, its expiry cannot be read here.
+        if e.code == ErrorCode::PinRequired {
+            checks.push(Check::pass(
+                "card.recognised",
+                "ICカードを認識しました。証明書（有効期限）はPIN入力後に表示されます。",
+                "Card recognised; its certificate (and expiry) can be read only after the PIN.",
+            ));
+            return checks;
+        }
         let fix = if e.code == ErrorCode::UnsupportedCard {
             (
                 "カードの種類を認識できません。認証局からカードの仕様を入手し、カードプロファイル（TOML）を \
@@ -734,6 +743,8 @@ mod tests {
             .contains("/etc/ebid-host/profiles"));
         let expired = run(Ok(vec![reader(true)]), Ok(certificate("2025-12-31T23:59:59Z")));
         assert_eq!(last(&expired), ("certificate.expiry", false));
+        let jpki = run(Ok(vec![reader(true)]), Err(ErrorInfo::new(ErrorCode::PinRequired)));
+        assert_eq!(last(&jpki), ("card.recognised", true));
         let good = run(Ok(vec![reader(true)]), cert());
         assert!(good.iter().all(|c| c.ok));
         assert!(good.last().unwrap().message_en.contains("365 days left"));

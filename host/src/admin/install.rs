@@ -32,7 +32,13 @@ pub fn host_path(options: &Options) -> Result<String, AdminError> {
         return Ok(path.clone());
     }
     let exe = std::env::current_exe().map_err(AdminError::NoCurrentExe)?;
-    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+    // Resolve symlinks (e.g. /usr/local/bin → the real file) on Unix; Windows' canonical form is a `\\?\` path
+    // that browsers do not expect in a manifest, and current_exe is already absolute there.
+    let exe = if cfg!(unix) {
+        std::fs::canonicalize(&exe).unwrap_or(exe)
+    } else {
+        exe
+    };
     exe.into_os_string().into_string().map_err(|_| {
         AdminError::NoCurrentExe(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
