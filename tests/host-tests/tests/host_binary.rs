@@ -276,6 +276,19 @@ fn signing_needs_the_pin_first() {
         "challenge": BASE64.encode(b"challenge"), "purpose": "login"
     }));
     assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
+
+    // A PIN verified by another session (here another host process) does not count for this one, even though
+    // the card itself is still verified.
+    let mut other = bed.host();
+    other.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
+    assert!(card.card.pin_verified());
+    let error = host.fails(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+    assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
+    assert_eq!(
+        card.card.command_log().last().map(|r| r.header[1]),
+        Some(0x20),
+        "no signing APDU was sent"
+    );
     assert_no_panic(&host);
 }
 
