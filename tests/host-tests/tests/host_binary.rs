@@ -361,6 +361,31 @@ fn a_reinserted_card_must_be_verified_again() {
 }
 
 #[test]
+fn a_card_reset_by_another_application_is_reconnected_and_its_pin_no_longer_counts() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card5"));
+    let _inserted = bed.insert(&card.card, 0);
+    let reader = bed.reader(0);
+    let mut host = bed.host_with_env(&[("EBID_HOST_LOG", "debug")]);
+    host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
+
+    // Another session verifies and then forgets: the host resets a card it verified, so the PIN state ends there.
+    let mut other = bed.host();
+    other.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
+    other.ok(json!({"cmd": "forget", "reader": reader}));
+    assert!(!card.card.pin_verified(), "forget reset the card");
+
+    // The first host's connection saw the reset: it reconnects by itself, and its old verification is gone.
+    let result = host.ok(json!({"cmd": "read_certificate", "reader": reader}));
+    assert_eq!(certificate_of(&result), card.cert.certificate_der);
+    let digest = BASE64.encode(Sha256::digest(b"after reset"));
+    let error = host.fails(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+    assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
+    assert!(host.stderr().contains("reconnecting"), "{}", host.stderr());
+    assert_no_panic(&host);
+}
+
+#[test]
 fn a_card_pulled_mid_command_is_card_removed_and_the_host_serves_on() {
     let bed = bed(1);
     let first = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card3"));
