@@ -42,8 +42,8 @@ pub use transport::PcscTransport;
 pub use watcher::EventSink;
 use watcher::Watcher;
 
-/// The signature scheme every driver produces.
-pub const SIGNATURE_ALGORITHM: &str = "RSASSA-PKCS1-v1_5-SHA256";
+/// The signature scheme every driver produces, by its JOSE name: RSASSA-PKCS1-v1_5 with SHA-256.
+pub const SIGNATURE_ALGORITHM: &str = "RS256";
 
 pub struct CardService {
     context: Option<Context>,
@@ -130,6 +130,9 @@ impl CardService {
                 purpose,
                 bound_certificate,
             } => {
+                if origin.trim().is_empty() {
+                    return Err(bad_request("`origin` is empty"));
+                }
                 let challenge = decode_base64("challenge", &challenge)?;
                 if challenge.is_empty() {
                     return Err(bad_request("`challenge` is empty"));
