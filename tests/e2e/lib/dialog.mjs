@@ -1,0 +1,94 @@
+// The extension's dialog: an extension-origin page (chrome-extension://ID/dialog.html) in an iframe over the
+// portal page. It is an out-of-process frame; Playwright lists it among page.frames(). Elements by id as
+// extension/README.md documents them; the visible screen is <body data-screen="...">.
+import { EXTENSION_ORIGIN } from './paths.mjs';
+
+const STEP_TIMEOUT = 20_000;
+
+/** The dialog frame once it is there (any frame of `page` on the extension's origin). */
+export async function findDialog(page, timeoutMs = STEP_TIMEOUT) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const frame = page.frames().find((f) => f.url().startsWith(`${EXTENSION_ORIGIN}/`) && !f.isDetached());
+    if (frame) return frame;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no extension dialog frame appeared; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
+}
+
+/** Whether a dialog frame is attached now. */
+export function dialogPresent(page) {
+  return page.frames().some((f) => f.url().startsWith(`${EXTENSION_ORIGIN}/`) && !f.isDetached());
+}
+
+/** What the dialog shows: its screen and the text of every visible element with an id. */
+export function readDialog(dialog) {
+  return dialog.evaluate(() => {
+    const visible = (e) => !e.closest('[hidden]') && e.getClientRects().length > 0;
+    const text = (id) => {
+      const e = document.getElementById(id);
+      return e && visible(e) ? e.textContent.trim() : null;
+    };
+    const section = document.querySelector(`#screen-${document.body.dataset.screen}`);
+    return {
+      screen: document.body.dataset.screen ?? null,
+      text: section ? section.innerText.trim() : document.body.innerText.trim(),
+      pinTitle: text('pin-title'),
+      tries: text('pin-tries'),
+      pinError: text('pin-error'),
+      lastTryWarning: text('pin-last-try-warning'),
+      swapStatus: text('swap-status'),
+      swapNotice: text('swap-notice'),
+      insertNotice: text('insert-notice'),
+      refusedReason: text('refused-reason'),
+      failedMessage: text('failed-message'),
+      swapReady: !!document.getElementById('swap-ok') && !document.getElementById('swap-ok').disabled,
+    };
+  });
+}
+
+/**
+ * Waits until the dialog satisfies `predicate(state)` (state as from readDialog) and returns that state.
+ * Polls the DOM: behaviour, not timing, is asserted.
+ */
+export async function waitDialog(dialog, predicate, what, timeoutMs = STEP_TIMEOUT) {
+  const deadline = Date.now() + timeoutMs;
+  let state;
+  while (Date.now() < deadline) {
+    state = await readDialog(dialog).catch(() => undefined);
+    if (state && predicate(state)) return state;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`dialog: waited for ${what}; it shows ${JSON.stringify(state)}`);
+}
+
+export const onScreen = (dialog, screen, timeoutMs) =>
+  waitDialog(dialog, (s) => s.screen === screen, `screen "${screen}"`, timeoutMs);
+
+/** The PIN dialog for `which` ('current' | 'new'). */
+export function onPinScreen(dialog, which, timeoutMs) {
+  const marker = which === 'current' ? '現在使用しているICカード' : '新しいICカード';
+  return waitDialog(
+    dialog,
+    (s) => s.screen === 'pin' && (s.pinTitle ?? '').includes(marker),
+    `the PIN dialog for the ${which} card`,
+    timeoutMs,
+  );
+}
+
+export async function clickOk(dialog, screen) {
+  const button = { confirm: '#confirm-ok', swap: '#swap-ok', pin: '#pin-ok' }[screen];
+  await dialog.click(button);
+}
+
+export async function clickCancel(dialog) {
+  const state = await readDialog(dialog);
+  await dialog.click(`#${state.screen}-cancel`);
+}
+
+/** Types the PIN the way a person does (key by key) and presses OK. */
+export async function enterPin(dialog, pin) {
+  await dialog.fill('#pin-input', '');
+  await dialog.type('#pin-input', pin);
+  await dialog.click('#pin-ok');
+}

@@ -1,0 +1,104 @@
+// Talks to the real ebid-host binary directly over native messaging framing (u32 native-endian length + JSON),
+// the way Chromium does. Used for the IC-card login check: the extension provides no login flow, so the test
+// has the host sign the /login challenge and posts the result through the browser.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { HOST, EXTENSION_ORIGIN } from './paths.mjs';
+
+export class NativeHost {
+  /** Spawns the host the way Chromium would (argv[1] = caller origin) with the world's PC/SC socket. */
+  constructor({ env, logDir }) {
+    const logFile = path.join(logDir, 'ebid-host-direct.log');
+    this.process = spawn(HOST, [`${EXTENSION_ORIGIN}/`], {
+      env: { ...process.env, ...env, EBID_HOST_LOG: 'debug', EBID_HOST_LOG_FILE: logFile },
+      stdio: ['pipe', 'pipe', fs.openSync(logFile, 'a')],
+    });
+    this.nextId = 1;
+    this.buffer = Buffer.alloc(0);
+    this.messages = [];
+    this.waiters = [];
+    this.process.stdout.on('data', (chunk) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      while (this.buffer.length >= 4) {
+        const length = os.endianness() === 'LE' ? this.buffer.readUInt32LE(0) : this.buffer.readUInt32BE(0);
+        if (this.buffer.length < 4 + length) break;
+        const message = JSON.parse(this.buffer.subarray(4, 4 + length).toString('utf8'));
+        this.buffer = this.buffer.subarray(4 + length);
+        this.messages.push(message);
+        for (const waiter of [...this.waiters]) waiter();
+      }
+    });
+    this.exited = new Promise((resolve) => this.process.on('exit', resolve));
+  }
+
+  /** The next message satisfying `predicate`, taken out of the queue. */
+  next(predicate, timeoutMs = 15_000) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const index = this.messages.findIndex(predicate);
+        if (index < 0) return false;
+        const [message] = this.messages.splice(index, 1);
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+        resolve(message);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== check);
+        reject(new Error('ebid-host did not answer in time'));
+      }, timeoutMs);
+      if (!check()) this.waiters.push(check);
+    });
+  }
+
+  hello() {
+    return this.next((m) => m.type === 'hello');
+  }
+
+  send(message) {
+    const body = Buffer.from(JSON.stringify(message), 'utf8');
+    const header = Buffer.alloc(4);
+    if (os.endianness() === 'LE') header.writeUInt32LE(body.length);
+    else header.writeUInt32BE(body.length);
+    this.process.stdin.write(Buffer.concat([header, body]));
+  }
+
+  /** Sends `{id, cmd, ...}` and returns the reply's `result`, or throws the host's typed error. */
+  async request(cmd, fields = {}) {
+    const id = this.nextId++;
+    this.send({ id, cmd, ...fields });
+    const answer = await this.next((m) => (m.type === 'response' || m.type === 'error') && m.id === id);
+    if (answer.type === 'error') {
+      const error = new Error(`ebid-host ${cmd}: ${answer.error.code} ${answer.error.message_en ?? ''}`);
+      error.info = answer.error;
+      throw error;
+    }
+    return answer.result;
+  }
+
+  async close() {
+    this.process.stdin.end();
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), 5_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Has the card in `reader` sign a login challenge: verify_pin, read_certificate, sign_challenge(purpose login).
+ * Returns {certificate, signature} (base64).
+ */
+export async function signLogin({ env, logDir, reader, pin, origin, challenge }) {
+  const host = new NativeHost({ env, logDir });
+  try {
+    await host.hello();
+    const certificate = await host.request('read_certificate', { reader });
+    await host.request('verify_pin', { reader, pin });
+    const signed = await host.request('sign_challenge', { reader, origin, challenge, purpose: 'login' });
+    return { certificate: certificate.certificate, signature: signed.signature };
+  } finally {
+    await host.close();
+  }
+}

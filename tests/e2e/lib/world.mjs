@@ -1,0 +1,204 @@
+// One test world: private pcscd + virtual cards (testbed), the replica portal with the users a test needs,
+// Chromium with the real extension and the real ebid-host. Build it in `before`, close it in `after`: close()
+// tears everything down even when a test failed, and a crash of the test process still kills the children.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Testbed } from './testbed.mjs';
+import { Portal, PATHS } from './portal.mjs';
+import { launchBrowser, writeHostManifest, enablePortalOrigins } from './browser.mjs';
+import { signLogin } from './native-host.mjs';
+import { checkBuilt } from './paths.mjs';
+
+/**
+ * @param {object} options
+ * @param {{id: string, card: string, overrides?: object}[]} [options.users]  portal users and their current cards
+ * @param {Record<string, number>} [options.insert]  cards to put in slots at start, e.g. {old: 0}
+ * @param {boolean} [options.headless]
+ * @param {string} [options.name]  label for the temp dir
+ */
+export async function createWorld({
+  users = [{ id: 'U000001', card: 'old' }],
+  insert = { old: 0 },
+  headless = true,
+  slowMo,
+  name = 'world',
+} = {}) {
+  checkBuilt();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ebid-e2e-${name}-`));
+  const world = new World(dir);
+  try {
+    world.testbed = await Testbed.start({ dir, readers: 1 });
+    const cards = await world.testbed.cards();
+    const certificateOf = (card) => {
+      const found = cards.find((c) => c.name === card);
+      if (!found?.certificate) throw new Error(`testbed card ${card} has no certificate`);
+      return found.certificate;
+    };
+    world.portal = await Portal.start({
+      dir,
+      caFiles: world.testbed.caFiles,
+      users: users.map((u) => ({ ...u, certificate: certificateOf(u.card) })),
+    });
+    for (const [card, slot] of Object.entries(insert)) await world.testbed.insert(card, slot);
+
+    world.userDataDir = path.join(dir, 'profile');
+    fs.mkdirSync(world.userDataDir);
+    writeHostManifest(world.userDataDir);
+    world.hostLog = path.join(dir, 'ebid-host.log');
+    world.context = await launchBrowser({
+      userDataDir: world.userDataDir,
+      headless,
+      slowMo,
+      env: { ...world.testbed.env, EBID_HOST_LOG: 'debug', EBID_HOST_LOG_FILE: world.hostLog },
+    });
+    await enablePortalOrigins(world.context, [world.portal.origin]);
+    world.page = world.context.pages()[0] ?? (await world.context.newPage());
+    world.watchPage(world.page);
+    return world;
+  } catch (error) {
+    await world.close();
+    throw error;
+  }
+}
+
+export class World {
+  constructor(dir) {
+    this.dir = dir;
+    /** Native dialogs (alert/confirm) the portal page opened: {type, message}. */
+    this.nativeDialogs = [];
+    /** POSTs the browser sent to the portal: {url, body}. */
+    this.posts = [];
+  }
+
+  watchPage(page) {
+    page.on('dialog', (d) => {
+      this.nativeDialogs.push({ type: d.type(), message: d.message() });
+      d.accept().catch(() => {});
+    });
+    page.on('request', (r) => {
+      if (r.method() === 'POST') this.posts.push({ url: r.url(), body: r.postData() ?? '' });
+    });
+  }
+
+  url(route) {
+    return this.portal.url(route);
+  }
+
+  /**
+   * Opens the 利用者登録 menu. `frameset: true` (default) loads the portal's frameset as a user would and returns
+   * its `main` frame; `false` opens the menu page top-level.
+   */
+  async openMenu({ frameset = true, page = this.page } = {}) {
+    if (!frameset) {
+      await page.goto(this.url(PATHS.menu));
+      await page.waitForSelector('#btnIcRenew');
+      return page.mainFrame();
+    }
+    await page.goto(this.url(PATHS.top));
+    const deadline = Date.now() + 15_000;
+    let main;
+    while (!(main = page.frame({ name: 'main' })) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (!main) throw new Error('the portal frameset has no frame "main"');
+    await main.waitForSelector('#btnIcRenew');
+    return main;
+  }
+
+  /** Form `frmRenew`'s markup and current field values (to prove a cancelled flow left the page as it was). */
+  static formSnapshot(menuFrame) {
+    return menuFrame.evaluate(() => {
+      const form = document.forms.frmRenew;
+      return {
+        html: form.outerHTML,
+        values: Array.from(form.elements).map((e) => [e.name, e.value]),
+        url: location.href,
+      };
+    });
+  }
+
+  /**
+   * Whether the menu's challenge is still unused at the portal: a POST with only the challenge is answered 400
+   * (fields missing) while the challenge is live, 409 once any earlier POST consumed it. Consumes it.
+   */
+  static async challengeStillLive(menuFrame) {
+    const status = await menuFrame.evaluate(async () => {
+      const form = document.forms.frmRenew;
+      const body = new URLSearchParams({ challenge: form.challenge.value });
+      const response = await fetch(form.action, { method: 'POST', body });
+      return response.status;
+    });
+    if (status !== 400 && status !== 409) throw new Error(`unexpected status ${status} from the challenge probe`);
+    return status === 400;
+  }
+
+  /**
+   * IC-card login at /login with the card now in `slot`. The extension offers no login flow, so the test has the
+   * real ebid-host (spawned directly, same private pcscd) verify the PIN and sign the page's challenge for the
+   * portal origin, then posts certificate + signature through the page's own form.
+   * Returns {ok, text} — ok when #loginResult shows, text = the page's message.
+   */
+  async login({ slot = 0, pin, page }) {
+    const own = !page;
+    page = page ?? (await this.context.newPage());
+    try {
+      await page.goto(this.url(PATHS.login));
+      const challenge = await page.inputValue('#challenge');
+      const { certificate, signature } = await signLogin({
+        env: this.testbed.env,
+        logDir: this.dir,
+        reader: this.testbed.readerOfSlot(slot),
+        pin,
+        origin: this.portal.origin,
+        challenge,
+      });
+      await page.fill('textarea[name="certificate"]', certificate);
+      await page.fill('textarea[name="signature"]', signature);
+      await Promise.all([page.waitForLoadState('load'), page.click('#btnLogin')]);
+      await page.waitForSelector('#loginResult, #errorTitle, body');
+      const result = await page.evaluate(() => ({
+        ok: !!document.querySelector('#loginResult'),
+        text: (document.querySelector('#loginResult, #errorTitle') ?? document.body).innerText.trim(),
+      }));
+      return result;
+    } finally {
+      if (own) await page.close();
+    }
+  }
+
+  /** Text of a portal admin page (/admin/renewals, /admin/mail) as the browser renders it. */
+  async adminPage(route, page = this.page) {
+    await page.goto(this.url(route));
+    return page.innerText('body');
+  }
+
+  /** What the ebid-host processes logged (launched by Chromium, or spawned directly for login), at debug level. */
+  hostLogs() {
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => f.startsWith('ebid-host') && f.endsWith('.log'))
+      .map((f) => fs.readFileSync(path.join(this.dir, f), 'utf8'))
+      .join('\n');
+  }
+
+  /** Whether `pin` shows up in any host log as a whole token (not inside a longer digit string). */
+  pinLogged(pin) {
+    const escaped = pin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`(^|[^0-9A-Za-z])${escaped}([^0-9A-Za-z]|$)`).test(this.hostLogs());
+  }
+
+  async close() {
+    const steps = [
+      () => this.context?.close(),
+      () => this.portal?.stop(),
+      () => this.testbed?.stop(),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch {
+        // keep tearing down
+      }
+    }
+    if (!process.env.EBID_E2E_KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
