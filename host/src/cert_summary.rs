@@ -2,7 +2,7 @@
 //! validity), read from a card's DER certificate.
 
 mod der_string;
-mod utc_time;
+pub(crate) mod utc_time;
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -13,6 +13,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use log::{LevelFilter, Log, Metadata, Record};
 
+use crate::cert_summary::utc_time::rfc3339;
+
 pub const LEVEL_ENV: &str = "EBID_HOST_LOG";
 pub const FILE_ENV: &str = "EBID_HOST_LOG_FILE";
 
@@ -94,33 +96,12 @@ pub fn init() {
     }
 }
 
-/// `2026-11-25T06:23:32.123Z`, computed here to spare a date crate.
+/// `2026-11-25T06:23:32.123Z`: RFC 3339 with milliseconds, so lines from one request can be told apart.
 fn utc_timestamp(now: SystemTime) -> String {
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_millis()
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let seconds = rfc3339(since.as_secs() as i64);
+    let without_zone = seconds.strip_suffix('Z').unwrap_or(&seconds);
+    format!("{without_zone}.{:03}Z", since.subsec_millis())
 }
 
 #[cfg(test)]
