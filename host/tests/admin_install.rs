@@ -474,8 +474,7 @@ fn doctor_follows_a_custom_chromium_profile_directory() {
     let udd = root.path().join("profile");
     let root_arg = root.path().to_str().unwrap();
     let udd_arg = udd.to_str().unwrap();
-    run_ok(&[
-        "install",
+    let args = [
         "--user",
         "--os",
         "linux",
@@ -485,24 +484,14 @@ fn doctor_follows_a_custom_chromium_profile_directory() {
         "chromium",
         "--user-data-dir",
         udd_arg,
-    ]);
+    ];
+    run_ok(&[&["install"][..], &args].concat());
     assert!(udd.join("NativeMessagingHosts/jp.ebid.renewal.json").is_file());
     let (_, report) = doctor(root.path(), &["--browser", "chromium", "--user-data-dir", udd_arg]);
     assert_eq!(check(&report, "manifest.chromium")["ok"], true, "{report}");
     // Without the flag the default per-user and system directories are empty.
     let (_, report) = doctor(root.path(), &["--browser", "chromium"]);
     assert_eq!(report["first_failure"], "manifest.chromium");
-    run_ok(&[
-        "uninstall",
-        "--user",
-        "--os",
-        "linux",
-        "--root",
-        root_arg,
-        "--browser",
-        "chromium",
-        "--user-data-dir",
-        udd_arg,
-    ]);
+    run_ok(&[&["uninstall"][..], &args].concat());
     assert_eq!(tree(root.path()), Vec::<String>::new());
 }
