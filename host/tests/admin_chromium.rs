@@ -82,8 +82,7 @@ fn serve_one(listener: TcpListener, sender: mpsc::Sender<String>) {
             let mut data = Vec::new();
             let mut buffer = [0u8; 4096];
             // Read the headers, then as much body as Content-Length says.
-            loop {
-                let Ok(n) = stream.read(&mut buffer) else { break };
+            while let Ok(n) = stream.read(&mut buffer) {
                 if n == 0 {
                     break;
                 }
