@@ -1,0 +1,76 @@
+// 2. A wrong PIN once, then the right one: the dialog shows the tries left and the flow carries on.
+// 7. The card pulled out during the PIN step: a clear message, nothing submitted to the portal.
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createWorld, World } from '../lib/world.mjs';
+import { findDialog, onScreen, onPinScreen, waitDialog, clickOk, enterPin, clickCancel, dialogPresent } from '../lib/dialog.mjs';
+import { PATHS } from '../lib/portal.mjs';
+
+describe('PIN dialog', () => {
+  let world;
+  before(async () => {
+    world = await createWorld({ name: 'pin' });
+  });
+  after(async () => {
+    await world?.close();
+  });
+  beforeEach(async () => {
+    await world.testbed.resetPins();
+    await world.testbed.put('old', 0);
+    world.posts.length = 0;
+  });
+
+  it('shows the tries left after a wrong PIN and accepts the right one next', async () => {
+    const old = await world.testbed.card('old');
+    const menu = await world.openMenu();
+    await menu.click('#btnIcRenew');
+    const dialog = await findDialog(world.page);
+    await onScreen(dialog, 'confirm');
+    await clickOk(dialog, 'confirm');
+    const first = await onPinScreen(dialog, 'current');
+
+    await enterPin(dialog, '9999');
+    const retry = await waitDialog(dialog, (s) => s.screen === 'pin' && s.pinError, 'the PIN dialog with an error');
+    assert.match(retry.pinTitle, /現在使用しているICカード/);
+    assert.match(retry.tries ?? '', new RegExp(`${old.max_tries - 1}`), `tries left shown: ${JSON.stringify(retry)}`);
+    assert.notEqual(retry.tries, first.tries);
+    assert.equal(await dialog.inputValue('#pin-input'), '', 'the PIN field is emptied');
+    assert.equal((await world.testbed.card('old')).tries_left, old.max_tries - 1);
+
+    await enterPin(dialog, old.pin);
+    await onScreen(dialog, 'swap');
+    // A correct PIN puts the card's counter back.
+    assert.equal((await world.testbed.card('old')).tries_left, old.max_tries);
+    await clickCancel(dialog);
+    assert.equal(world.posts.filter((p) => p.url.endsWith(PATHS.renewConfirm)).length, 0);
+  });
+
+  it('says the card was pulled out during the PIN step and submits nothing', async () => {
+    const old = await world.testbed.card('old');
+    const menu = await world.openMenu();
+    const before = await World.formSnapshot(menu);
+    await menu.click('#btnIcRenew');
+    const dialog = await findDialog(world.page);
+    await onScreen(dialog, 'confirm');
+    await clickOk(dialog, 'confirm');
+    await onPinScreen(dialog, 'current');
+
+    // The card leaves the reader in the middle of VERIFY.
+    await world.testbed.vanishOnNextApdu('old');
+    await enterPin(dialog, old.pin);
+    const state = await waitDialog(
+      dialog,
+      (s) => /抜かれ|取り出|挿入/.test([s.pinError, s.insertNotice, s.failedMessage, s.text].join(' ')) && s.screen !== 'progress',
+      'a message that the card was removed',
+    );
+    assert.match(state.text, /ICカード/);
+    assert.notEqual(state.screen, 'swap', 'the flow did not treat the pulled card as done');
+
+    // Nothing reached the portal: no POST, the form as it was, its challenge still unused.
+    assert.equal(world.posts.filter((p) => p.url.endsWith(PATHS.renewConfirm)).length, 0);
+    assert.deepEqual(await World.formSnapshot(menu), before);
+    if (dialogPresent(world.page)) await clickCancel(dialog).catch(() => {});
+    assert.equal(await World.challengeStillLive(menu), true);
+    assert.equal(world.pinLogged(old.pin), false);
+  });
+});
