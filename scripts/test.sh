@@ -21,12 +21,17 @@ for t in "${cross_targets[@]}"; do
     cargo check -q -p ebid-host --target "$t"
 done
 
-step "browser end-to-end tests"
-(cd tests/e2e && npm test)
+step "doctor against real PC/SC (private pcscd, virtual cards)"
+tests/deploy/doctor_card.sh
+
 
 if [ "$(id -u)" = 0 ]; then
     step "Debian package installs and removes cleanly"
+    cargo deb --version >/dev/null 2>&1 || cargo install -q cargo-deb --version 3.8.0
     tests/deploy/deb.sh
 else
     step "skipping the Debian package test (needs root)"
 fi
+
+step "browser end-to-end tests"
+(cd tests/e2e && npm test)
