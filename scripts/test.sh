@@ -24,7 +24,6 @@ done
 step "doctor against real PC/SC (private pcscd, virtual cards)"
 tests/deploy/doctor_card.sh
 
-
 if [ "$(id -u)" = 0 ]; then
     step "Debian package installs and removes cleanly"
     cargo deb --version >/dev/null 2>&1 || cargo install -q cargo-deb --version 3.8.0
