@@ -203,6 +203,17 @@ pub fn normalize_origin(text: &str) -> Option<String> {
     }
 }
 
+/// The origin of a page URL (`sender.url` where the browser gives no `sender.origin`, as Firefox).
+pub fn origin_of_url(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.contains('@') {
+        return None;
+    }
+    normalize_origin(&format!("{scheme}://{authority}"))
+}
+
 /// `http://127.0.0.1[:port]`, `http://localhost[:port]` or `http://[::1][:port]`: the replica portal of the tests.
 pub fn is_loopback(origin: &str) -> bool {
     let Some(rest) = origin.strip_prefix("http://") else {
@@ -287,6 +298,20 @@ mod tests {
         assert!(origins.allows("http://localhost:9000"));
         assert!(!origins.allows("https://other-city.example"));
         assert_eq!(origins.rejected.len(), 1);
+    }
+
+    #[test]
+    fn origin_of_page_urls() {
+        assert_eq!(
+            origin_of_url("http://127.0.0.1:18080/CALS/Accepter/menu.jsp?x=1#top").as_deref(),
+            Some("http://127.0.0.1:18080")
+        );
+        assert_eq!(
+            origin_of_url("https://www.ebid.city.sapporo.jp").as_deref(),
+            Some("https://www.ebid.city.sapporo.jp")
+        );
+        assert_eq!(origin_of_url("https://user@evil.example/"), None);
+        assert_eq!(origin_of_url("about:blank"), None);
     }
 
     #[test]

@@ -23,7 +23,7 @@ impl Lang {
         }
     }
 
-    pub fn pick<'a>(self, error: &'a ErrorInfo) -> &'a str {
+    pub fn pick(self, error: &ErrorInfo) -> &str {
         match self {
             Lang::Ja => &error.message_ja,
             Lang::En => &error.message_en,

@@ -1,0 +1,92 @@
+// Service worker: registers every listener synchronously (MV3 wakes the worker for them) and hands the events to
+// the wasm core once it is loaded. The wasm glue is imported statically: service workers cannot import().
+import init, {
+  bg_set_config,
+  bg_profile_for,
+  bg_port_opened,
+  bg_port_message,
+  bg_port_closed,
+} from './pkg/ebid_extension.js';
+
+const DYNAMIC_SCRIPT_ID = 'ebid-portal-extra-origins';
+
+// Portal origins beyond the built-in ones: the admin's managed list and, for tests, loopback origins in
+// chrome.storage.local "devPortalOrigins". The wasm core validates both; this file only reads and registers.
+async function loadConfig() {
+  let managed;
+  try {
+    managed = (await chrome.storage.managed.get('portalOrigins')).portalOrigins;
+  } catch (_) {
+    managed = undefined; // no policy, or the browser has no managed storage
+  }
+  const dev = (await chrome.storage.local.get('devPortalOrigins')).devPortalOrigins;
+  const report = bg_set_config(managed, dev);
+  await syncContentScript(report.dynamicMatches || []);
+  return report;
+}
+
+async function syncContentScript(matches) {
+  const existing = await chrome.scripting.getRegisteredContentScripts({ ids: [DYNAMIC_SCRIPT_ID] });
+  if (matches.length === 0) {
+    if (existing.length > 0) await chrome.scripting.unregisterContentScripts({ ids: [DYNAMIC_SCRIPT_ID] });
+    return;
+  }
+  const script = {
+    id: DYNAMIC_SCRIPT_ID,
+    matches,
+    js: ['content.js'],
+    allFrames: true,
+    runAt: 'document_idle',
+  };
+  if (existing.length > 0) {
+    await chrome.scripting.updateContentScripts([script]);
+  } else {
+    await chrome.scripting.registerContentScripts([script]);
+  }
+}
+
+const ready = init().then(loadConfig);
+ready.catch((error) => console.error('[ebid] the extension core failed to start:', error));
+// For tests and diagnosis: resolves to the portal-origin report once the core runs.
+globalThis.ebidReady = ready;
+
+let configChain = Promise.resolve();
+function reloadConfig() {
+  configChain = configChain.then(() => ready).then(loadConfig);
+  return configChain;
+}
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if ((area === 'local' && 'devPortalOrigins' in changes) || area === 'managed') reloadConfig();
+});
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (message?.type === 'ebid.profile') {
+    ready.then(() => sendResponse(bg_profile_for(sender)), () => sendResponse(null));
+    return true;
+  }
+  // Only the extension's own pages (options) may reload the configuration; content scripts carry the page's URL.
+  if (message?.type === 'ebid.reloadConfig' && sender.id === chrome.runtime.id && sender.url?.startsWith(chrome.runtime.getURL(''))) {
+    reloadConfig().then((report) => sendResponse(report), (error) => sendResponse({ error: String(error) }));
+    return true;
+  }
+  return false;
+});
+
+chrome.runtime.onConnect.addListener((port) => {
+  let key = 0;
+  // Messages are handed over in arrival order: each waits on the same promise, registered in order.
+  const opened = ready.then(() => {
+    key = bg_port_opened(port);
+  });
+  port.onMessage.addListener((message) => {
+    opened.then(() => key && bg_port_message(key, message));
+  });
+  port.onDisconnect.addListener(() => {
+    opened.then(() => key && bg_port_closed(key));
+  });
+});
+
+// Wake on browser start and install so the extra-origin content script is registered early.
+chrome.runtime.onStartup.addListener(() => {});
+chrome.runtime.onInstalled.addListener(() => {});

@@ -1,0 +1,7 @@
+// Dialog page (extension origin, shown in an iframe over the portal): loads the wasm core and lets it run the page.
+import init, { dialog_main } from './pkg/ebid_extension.js';
+
+init().then(dialog_main, (error) => {
+  console.error('[ebid] the extension core failed to start:', error);
+  document.body.setAttribute('data-screen', 'broken');
+});
