@@ -140,13 +140,19 @@ fn push_unique(list: &mut Vec<String>, value: String) {
     }
 }
 
-/// Match patterns (`scheme://host/*`) for registering a content script on `origin`. Chrome's match patterns do not
-/// carry ports, so the origin check in the service worker is what tells ports apart.
+/// Match pattern `scheme://host[:port]/*` for registering the content script on exactly `origin` (Chrome matches
+/// the port when the pattern names one).
 pub fn match_pattern(origin: &str) -> Option<String> {
+    Some(format!("{}/*", normalize_origin(origin)?))
+}
+
+/// The same without the port, for browsers whose match patterns take none (Firefox); the service worker's origin
+/// check still tells ports apart.
+pub fn match_pattern_any_port(origin: &str) -> Option<String> {
     let origin = normalize_origin(origin)?;
     let (scheme, rest) = origin.split_once("://")?;
     let host = if let Some(bracketed) = rest.strip_prefix('[') {
-        format!("[{}", bracketed.split_once(']')?.0) + "]"
+        format!("[{}]", bracketed.split_once(']')?.0)
     } else {
         rest.split(':').next()?.to_string()
     };
@@ -325,14 +331,22 @@ mod tests {
     }
 
     #[test]
-    fn match_patterns_drop_ports() {
+    fn match_patterns() {
         assert_eq!(
             match_pattern("http://127.0.0.1:18080").as_deref(),
+            Some("http://127.0.0.1:18080/*")
+        );
+        assert_eq!(
+            match_pattern_any_port("http://127.0.0.1:18080").as_deref(),
             Some("http://127.0.0.1/*")
         );
         assert_eq!(
-            match_pattern("http://[::1]:80").as_deref(),
+            match_pattern_any_port("http://[::1]:81").as_deref(),
             Some("http://[::1]/*")
+        );
+        assert_eq!(
+            match_pattern("https://a.example:443").as_deref(),
+            Some("https://a.example/*")
         );
     }
 }

@@ -21,7 +21,13 @@ async function loadConfig() {
   }
   const dev = (await chrome.storage.local.get('devPortalOrigins')).devPortalOrigins;
   const report = bg_set_config(managed, dev);
-  await syncContentScript(report.dynamicMatches || []);
+  try {
+    await syncContentScript(report.dynamicMatches || []);
+  } catch (error) {
+    // Firefox's match patterns take no port: fall back to any port (the worker still checks the exact origin).
+    console.warn('[ebid] registering with ports failed, retrying without:', error);
+    await syncContentScript(report.dynamicMatchesAnyPort || []);
+  }
   return report;
 }
 

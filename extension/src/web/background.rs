@@ -14,7 +14,7 @@ use crate::flow::{Effect, Input, RenewalFlow, UserAction};
 use crate::messages::{
     valid_challenge, FromDialog, FromPage, ToDialog, ToPage, DIALOG_PORT, PAGE_PORT,
 };
-use crate::site_profile::{match_pattern, origin_of_url, PortalOrigins};
+use crate::site_profile::{match_pattern, match_pattern_any_port, origin_of_url, PortalOrigins};
 
 #[derive(Default)]
 struct Worker {
@@ -62,8 +62,8 @@ fn sweep() {
 }
 
 /// Sets the portal origins from `chrome.storage.managed` `portalOrigins` and `chrome.storage.local`
-/// `devPortalOrigins` (arrays of strings, or undefined). Returns `{origins, rejected, dynamicMatches,
-/// dynamicOrigins}` for background.js to register the content script on the extra origins.
+/// `devPortalOrigins` (arrays of strings, or undefined). Returns `{origins, dynamicOrigins, dynamicMatches,
+/// dynamicMatchesAnyPort}` for background.js to register the content script on the extra origins.
 #[wasm_bindgen]
 pub fn bg_set_config(managed: JsValue, dev: JsValue) -> JsValue {
     let origins = PortalOrigins::new(&string_list(&managed), &string_list(&dev));
@@ -83,12 +83,18 @@ pub fn check_origins(managed: JsValue, dev: JsValue) -> JsValue {
 
 fn config_report(origins: &PortalOrigins) -> JsValue {
     let dynamic = origins.dynamic();
-    let mut matches: Vec<String> = dynamic.iter().filter_map(|o| match_pattern(o)).collect();
-    matches.dedup();
+    let matches: Vec<String> = dynamic.iter().filter_map(|o| match_pattern(o)).collect();
+    let mut any_port: Vec<String> = dynamic
+        .iter()
+        .filter_map(|o| match_pattern_any_port(o))
+        .collect();
+    any_port.sort();
+    any_port.dedup();
     let report = serde_json::json!({
         "origins": origins,
         "dynamicOrigins": dynamic,
         "dynamicMatches": matches,
+        "dynamicMatchesAnyPort": any_port,
     });
     js_sys::JSON::parse(&report.to_string()).unwrap_or(JsValue::NULL)
 }
