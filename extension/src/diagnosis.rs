@@ -120,6 +120,8 @@ impl Diagnosis {
 }
 
 /// The next step after the reader list: a final verdict, or the reader whose card to read.
+// Built once per diagnosis run.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, PartialEq)]
 pub enum ReadersVerdict {
     Final(Diagnosis),

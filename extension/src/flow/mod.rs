@@ -17,6 +17,8 @@ pub use screen::{Failure, Notice, Progress, Refusal, Screen, SwapStage, Which};
 
 use crate::host_problem::HostProblem;
 
+// Inputs are moved once into the machine; boxing the large answers would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Input {
     /// The host said Hello with our protocol.

@@ -122,7 +122,7 @@ impl Driver {
     }
 
     /// Hello, OK on the confirmation, readers listed with the current card present.
-    fn to_reading_current(&mut self, pin_pad: bool) {
+    fn advance_to_reading_current(&mut self, pin_pad: bool) {
         assert_eq!(
             self.feed(Input::HostReady),
             vec![Effect::Show(Screen::Confirm)]
@@ -142,16 +142,16 @@ impl Driver {
     }
 
     /// Up to the current card's PIN dialog with `tries` left.
-    fn to_current_pin(&mut self, tries: u8) -> Vec<Effect> {
-        self.to_reading_current(false);
+    fn advance_to_current_pin(&mut self, tries: u8) -> Vec<Effect> {
+        self.advance_to_reading_current(false);
         self.answer(Ok(Reply::Certificate(old_cert())));
         assert!(matches!(self.last_command(), Command::PinStatus { .. }));
         self.answer(Ok(Reply::PinStatus(pin_info(tries))))
     }
 
     /// Up to the swap message, the current card signed.
-    fn to_swap(&mut self) {
-        self.to_current_pin(3);
+    fn advance_to_swap(&mut self) {
+        self.advance_to_current_pin(3);
         self.pin("1234");
         self.answer(Ok(Reply::PinVerified));
         assert!(matches!(
@@ -173,8 +173,8 @@ impl Driver {
     }
 
     /// Swap done: the new card read and OK pressed; its PIN dialog is up.
-    fn to_new_pin(&mut self) -> Vec<Effect> {
-        self.to_swap();
+    fn advance_to_new_pin(&mut self) -> Vec<Effect> {
+        self.advance_to_swap();
         self.event(Event::CardRemoved {
             reader: READER.into(),
         });
@@ -215,7 +215,7 @@ fn sent(effects: &[Effect]) -> bool {
 #[test]
 fn happy_path_hands_both_signatures_to_the_page() {
     let mut d = Driver::new();
-    let effects = d.to_new_pin();
+    let effects = d.advance_to_new_pin();
     assert!(shows(&effects, |s| matches!(
         s,
         Screen::Pin {
@@ -260,7 +260,7 @@ fn happy_path_hands_both_signatures_to_the_page() {
 #[test]
 fn wrong_pin_shows_tries_left_and_warns_on_the_last_one() {
     let mut d = Driver::new();
-    d.to_current_pin(3);
+    d.advance_to_current_pin(3);
     d.pin("1111");
     let effects = d.answer(Err(wrong_pin(2)));
     assert!(shows(&effects, |s| matches!(
@@ -286,7 +286,7 @@ fn wrong_pin_shows_tries_left_and_warns_on_the_last_one() {
 #[test]
 fn last_try_is_warned_from_the_pin_status() {
     let mut d = Driver::new();
-    let effects = d.to_current_pin(1);
+    let effects = d.advance_to_current_pin(1);
     assert!(shows(&effects, |s| matches!(
         s,
         Screen::Pin {
@@ -300,7 +300,7 @@ fn last_try_is_warned_from_the_pin_status() {
 #[test]
 fn wrong_pin_with_no_try_left_is_a_blocked_card() {
     let mut d = Driver::new();
-    d.to_current_pin(1);
+    d.advance_to_current_pin(1);
     d.pin("1111");
     let effects = d.answer(Err(wrong_pin(0)));
     assert!(shows(&effects, |s| matches!(
@@ -316,7 +316,7 @@ fn wrong_pin_with_no_try_left_is_a_blocked_card() {
 #[test]
 fn blocked_current_card_is_refused() {
     let mut d = Driver::new();
-    let effects = d.to_current_pin(0);
+    let effects = d.advance_to_current_pin(0);
     assert!(shows(&effects, |s| matches!(
         s,
         Screen::Refused {
@@ -325,7 +325,7 @@ fn blocked_current_card_is_refused() {
         }
     )));
     let mut d = Driver::new();
-    d.to_current_pin(3);
+    d.advance_to_current_pin(3);
     d.pin("1234");
     let effects = d.answer(Err(error(ErrorCode::PinBlocked)));
     assert!(shows(&effects, |s| matches!(
@@ -340,7 +340,7 @@ fn blocked_current_card_is_refused() {
 #[test]
 fn expired_current_card_is_refused() {
     let mut d = Driver::new();
-    d.to_reading_current(false);
+    d.advance_to_reading_current(false);
     let effects = d.answer(Ok(Reply::Certificate(cert(READER, "AA", "T0xE", true))));
     assert!(shows(&effects, |s| matches!(
         s,
@@ -351,7 +351,7 @@ fn expired_current_card_is_refused() {
     )));
     assert!(!sent(&effects));
     let mut d = Driver::new();
-    d.to_reading_current(false);
+    d.advance_to_reading_current(false);
     let effects = d.answer(Err(error(ErrorCode::CardExpired)));
     assert!(shows(&effects, |s| matches!(
         s,
@@ -365,7 +365,7 @@ fn expired_current_card_is_refused() {
 #[test]
 fn unsupported_current_card_is_refused() {
     let mut d = Driver::new();
-    d.to_reading_current(false);
+    d.advance_to_reading_current(false);
     let effects = d.answer(Err(error(ErrorCode::UnsupportedCard)));
     assert!(shows(&effects, |s| matches!(
         s,
@@ -380,7 +380,7 @@ fn unsupported_current_card_is_refused() {
 #[test]
 fn jpki_card_is_read_after_its_pin() {
     let mut d = Driver::new();
-    d.to_reading_current(false);
+    d.advance_to_reading_current(false);
     d.answer(Err(error(ErrorCode::PinRequired)));
     assert!(matches!(d.last_command(), Command::PinStatus { .. }));
     d.answer(Ok(Reply::PinStatus(PinInfo {
@@ -408,7 +408,7 @@ fn jpki_card_is_read_after_its_pin() {
 #[test]
 fn jpki_new_card_is_compared_after_its_pin() {
     let mut d = Driver::new();
-    d.to_swap();
+    d.advance_to_swap();
     d.event(Event::CardRemoved {
         reader: READER.into(),
     });
@@ -443,7 +443,7 @@ fn jpki_new_card_is_compared_after_its_pin() {
 #[test]
 fn same_card_inserted_as_new_keeps_waiting() {
     let mut d = Driver::new();
-    d.to_swap();
+    d.advance_to_swap();
     let effects = d.event(Event::CardRemoved {
         reader: READER.into(),
     });
@@ -488,7 +488,7 @@ fn same_card_inserted_as_new_keeps_waiting() {
 #[test]
 fn new_card_in_a_second_reader_is_taken() {
     let mut d = Driver::new();
-    d.to_swap();
+    d.advance_to_swap();
     d.event(Event::CardInserted {
         reader: OTHER_READER.into(),
         atr: "3B01".into(),
@@ -522,7 +522,7 @@ fn unusable_new_cards_are_explained() {
         (ErrorCode::CardError, Notice::NewCardUnreadable),
     ] {
         let mut d = Driver::new();
-        d.to_swap();
+        d.advance_to_swap();
         d.event(Event::CardRemoved {
             reader: READER.into(),
         });
@@ -540,7 +540,7 @@ fn unusable_new_cards_are_explained() {
         );
     }
     let mut d = Driver::new();
-    d.to_swap();
+    d.advance_to_swap();
     d.event(Event::CardRemoved {
         reader: READER.into(),
     });
@@ -561,7 +561,7 @@ fn unusable_new_cards_are_explained() {
 #[test]
 fn card_removed_during_pin_step_waits_for_it_again() {
     let mut d = Driver::new();
-    d.to_current_pin(3);
+    d.advance_to_current_pin(3);
     let effects = d.event(Event::CardRemoved {
         reader: READER.into(),
     });
@@ -583,7 +583,7 @@ fn card_removed_during_pin_step_waits_for_it_again() {
 #[test]
 fn card_removed_while_the_pin_is_checked() {
     let mut d = Driver::new();
-    d.to_current_pin(3);
+    d.advance_to_current_pin(3);
     d.pin("1234");
     let id = d.last.as_ref().map(|r| r.id).unwrap_or_default();
     let effects = d.answer(Err(error(ErrorCode::CardRemoved)));
@@ -605,7 +605,7 @@ fn card_removed_while_the_pin_is_checked() {
 #[test]
 fn new_card_removed_during_its_pin_step_goes_back_to_the_swap() {
     let mut d = Driver::new();
-    d.to_new_pin();
+    d.advance_to_new_pin();
     let effects = d.event(Event::CardRemoved {
         reader: READER.into(),
     });
@@ -621,7 +621,7 @@ fn new_card_removed_during_its_pin_step_goes_back_to_the_swap() {
 #[test]
 fn stale_answer_after_removal_is_dropped() {
     let mut d = Driver::new();
-    d.to_swap();
+    d.advance_to_swap();
     d.event(Event::CardInserted {
         reader: OTHER_READER.into(),
         atr: "3B01".into(),
@@ -640,7 +640,7 @@ fn stale_answer_after_removal_is_dropped() {
 #[test]
 fn new_card_blocked_fails_without_pointing_to_new_registration() {
     let mut d = Driver::new();
-    d.to_swap();
+    d.advance_to_swap();
     d.event(Event::CardRemoved {
         reader: READER.into(),
     });
@@ -657,10 +657,13 @@ fn new_card_blocked_fails_without_pointing_to_new_registration() {
     )));
 }
 
+/// Brings a fresh flow to one step.
+type Step = Box<dyn Fn(&mut Driver)>;
+
 #[test]
 fn cancel_at_every_step_closes_without_result() {
     // Each closure brings a fresh flow to one step; cancelling there must close and never finish.
-    let steps: Vec<Box<dyn Fn(&mut Driver)>> = vec![
+    let steps: Vec<Step> = vec![
         Box::new(|_| {}),
         Box::new(|d| {
             d.feed(Input::HostReady);
@@ -669,20 +672,20 @@ fn cancel_at_every_step_closes_without_result() {
             d.feed(Input::HostReady);
             d.ok();
         }),
-        Box::new(|d| d.to_reading_current(false)),
+        Box::new(|d| d.advance_to_reading_current(false)),
         Box::new(|d| {
-            d.to_current_pin(3);
+            d.advance_to_current_pin(3);
         }),
         Box::new(|d| {
-            d.to_current_pin(3);
+            d.advance_to_current_pin(3);
             d.pin("1234");
         }),
-        Box::new(|d| d.to_swap()),
+        Box::new(|d| d.advance_to_swap()),
         Box::new(|d| {
-            d.to_new_pin();
+            d.advance_to_new_pin();
         }),
         Box::new(|d| {
-            d.to_new_pin();
+            d.advance_to_new_pin();
             d.pin("5678");
             d.answer(Ok(Reply::PinVerified));
         }),
@@ -707,7 +710,7 @@ fn cancel_at_every_step_closes_without_result() {
 #[test]
 fn pin_format_is_checked_before_the_card_sees_it() {
     let mut d = Driver::new();
-    d.to_current_pin(3);
+    d.advance_to_current_pin(3);
     let before = d.last.clone();
     let effects = d.pin("12");
     assert!(!sent(&effects));
@@ -721,7 +724,7 @@ fn pin_format_is_checked_before_the_card_sees_it() {
 #[test]
 fn pin_pad_reader_asks_on_the_reader() {
     let mut d = Driver::new();
-    d.to_reading_current(true);
+    d.advance_to_reading_current(true);
     d.answer(Ok(Reply::Certificate(old_cert())));
     let effects = d.answer(Ok(Reply::PinStatus(pin_info(3))));
     assert_eq!(
@@ -799,7 +802,7 @@ fn host_problems_stop_the_flow() {
     assert_eq!(d.ok(), vec![Effect::Close]);
 
     let mut d = Driver::new();
-    d.to_current_pin(3);
+    d.advance_to_current_pin(3);
     let effects = d.feed(Input::HostProblem(HostProblem::Exited {
         detail: "Native host has exited.".into(),
     }));
