@@ -81,9 +81,11 @@ export async function clickOk(dialog, screen) {
   await dialog.click(button);
 }
 
+/** キャンセル, or 閉じる on the screens that end the flow (refused, failed). */
 export async function clickCancel(dialog) {
   const state = await readDialog(dialog);
-  await dialog.click(`#${state.screen}-cancel`);
+  const closes = { refused: '#refused-close', failed: '#failed-close' };
+  await dialog.click(closes[state.screen] ?? `#${state.screen}-cancel`);
 }
 
 /** Types the PIN the way a person does (key by key) and presses OK. */

@@ -15,6 +15,10 @@ export async function serveMenuCopy(portal, menuPath) {
   return {
     origin,
     url: origin + menuPath,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections(); // Chromium keeps connections alive; don't wait for them
+      }),
   };
 }

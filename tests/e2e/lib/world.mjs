@@ -90,6 +90,8 @@ export class World {
    * its `main` frame; `false` opens the menu page top-level.
    */
   async openMenu({ frameset = true, page = this.page } = {}) {
+    // A background tab gets no animation frames: Playwright's clicks there crawl. Work in the front tab.
+    await page.bringToFront();
     if (!frameset) {
       await page.goto(this.url(PATHS.menu));
       await page.waitForSelector('#btnIcRenew');
@@ -141,6 +143,7 @@ export class World {
     const own = !page;
     page = page ?? (await this.context.newPage());
     try {
+      await page.bringToFront();
       await page.goto(this.url(PATHS.login));
       const challenge = await page.inputValue('#challenge');
       const { certificate, signature } = await signLogin({
@@ -167,6 +170,7 @@ export class World {
 
   /** Text of a portal admin page (/admin/renewals, /admin/mail) as the browser renders it. */
   async adminPage(route, page = this.page) {
+    await page.bringToFront();
     await page.goto(this.url(route));
     return page.innerText('body');
   }

@@ -55,23 +55,15 @@ describe('isolation', () => {
     await world.testbed.put('old', 0);
   });
 
-  it('gives a page on another origin no content script, no flow and no route to the host', async () => {
-    // Positive control: the portal's own menu gets the content script.
-    const portalPage = await world.context.newPage();
-    const portalWorlds = await watchWorlds(world.context, portalPage);
-    await portalPage.goto(world.url(PATHS.menu));
-    await portalWorlds.waitForExtensionWorld();
-    await portalWorlds.detach();
-    await portalPage.close();
-
+  it('gives a page on another origin no flow and no route to the host', async (t) => {
     const launchesBefore = hostLaunches(world);
     const page = await world.context.newPage();
+    t.after(() => page.close().catch(() => {}));
     const native = [];
     page.on('dialog', (d) => {
       native.push({ type: d.type(), message: d.message() });
       d.accept().catch(() => {});
     });
-    const worlds = await watchWorlds(world.context, page);
     await page.goto(copy.url);
     assert.equal(new URL(page.url()).origin, copy.origin);
     assert.notEqual(copy.origin, world.portal.origin);
@@ -88,7 +80,6 @@ describe('isolation', () => {
     );
     assert.match(native[1].message, /Javaアプレット/);
     assert.equal(dialogPresent(page), false, 'no extension dialog on the foreign page');
-    assert.deepEqual(worlds.extensionWorlds(), [], 'no content script ran on the foreign page');
 
     // The page cannot talk to the extension itself (no externally_connectable for it) …
     const attempt = await pageTriesTheExtension(page, EXTENSION_ID);
@@ -98,6 +89,33 @@ describe('isolation', () => {
     // The form stayed empty.
     const values = await page.evaluate(() => Array.from(document.forms.frmRenew.elements).map((e) => e.value));
     assert.ok(values.slice(1, 5).every((v) => v === ''), JSON.stringify(values));
+    await page.close();
+  });
+
+  it('injects no content script into a page on another origin', async (t) => {
+    // Positive control: the portal's own menu gets the content script.
+    const portalPage = await world.context.newPage();
+    t.after(() => portalPage.close().catch(() => {}));
+    const portalWorlds = await watchWorlds(world.context, portalPage);
+    await portalPage.goto(world.url(PATHS.menu));
+    await portalWorlds.waitForExtensionWorld();
+    await portalWorlds.detach();
+    await portalPage.close();
+
+    const page = await world.context.newPage();
+    t.after(() => page.close().catch(() => {}));
+    const worlds = await watchWorlds(world.context, page);
+    await page.goto(copy.url);
+    await page.waitForSelector('#btnIcRenew');
+    // Content scripts run at document_idle, at the latest right after the load event: past load plus a few
+    // tasks, any content script for this page has run.
+    await page.waitForLoadState('load');
+    await page.evaluate(() => new Promise((r) => setTimeout(() => setTimeout(r, 0), 0)));
+    assert.deepEqual(
+      worlds.extensionWorlds().map((w) => w.name),
+      [],
+      `a content script ran on ${copy.origin} (registered match patterns must carry the portal's port)`,
+    );
     await worlds.detach();
     await page.close();
   });
