@@ -181,8 +181,10 @@ pub fn from_certificate(
         Ok(other) => Diagnosis::CardError {
             host_version,
             reader,
-            error: ErrorInfo::new(ErrorCode::Internal)
-                .with_detail(format!("unexpected reply {other:?}")),
+            error: ErrorInfo::new(ErrorCode::Internal).with_detail(format!(
+                "unexpected reply {}",
+                crate::host_problem::reply_kind(&other)
+            )),
         },
         Err(e) if e.code == ErrorCode::PinRequired => Diagnosis::CardNeedsPin {
             host_version,

@@ -95,6 +95,21 @@ pub fn parse_first_message(json: &str) -> Result<HostMessage, HostProblem> {
     }
 }
 
+/// The wire name of a reply, for error details (cheaper in wasm than `Debug` of the whole reply).
+pub fn reply_kind(reply: &ebid_protocol::Reply) -> &'static str {
+    use ebid_protocol::Reply;
+    match reply {
+        Reply::Readers { .. } => "readers",
+        Reply::Watching { .. } => "watching",
+        Reply::Unwatched => "unwatched",
+        Reply::Certificate(_) => "certificate",
+        Reply::PinStatus(_) => "pin_status",
+        Reply::PinVerified => "pin_verified",
+        Reply::Signature { .. } => "signature",
+        Reply::Forgotten => "forgotten",
+    }
+}
+
 fn message_kind(message: &HostMessage) -> &'static str {
     match message {
         HostMessage::Hello { .. } => "hello",

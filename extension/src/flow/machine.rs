@@ -735,7 +735,10 @@ impl RenewalFlow {
     }
 
     fn unexpected(&mut self, reply: &Reply, out: &mut Vec<Effect>) {
-        let detail = format!("unexpected reply {reply:?} in {:?}", self.phase);
+        let detail = format!(
+            "unexpected reply {}",
+            crate::host_problem::reply_kind(reply)
+        );
         self.fail(
             Failure::Card(ErrorInfo::new(ErrorCode::Internal).with_detail(detail)),
             out,

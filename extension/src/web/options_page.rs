@@ -89,8 +89,12 @@ fn answer(probe: &Probe, id: u64, result: Result<Reply, ebid_protocol::ErrorInfo
             let readers = result.and_then(|reply| match reply {
                 Reply::Readers { readers } => Ok(readers),
                 other => Err(
-                    ebid_protocol::ErrorInfo::new(ebid_protocol::ErrorCode::Internal)
-                        .with_detail(format!("unexpected reply {other:?}")),
+                    ebid_protocol::ErrorInfo::new(ebid_protocol::ErrorCode::Internal).with_detail(
+                        format!(
+                            "unexpected reply {}",
+                            crate::host_problem::reply_kind(&other)
+                        ),
+                    ),
                 ),
             });
             if let Ok(list) = &readers {
