@@ -14,7 +14,8 @@ as_root() {
 
 # Debian packages: PC/SC daemon + virtual reader driver, headers for the pcsc crate, Chromium for the browser
 # tests and the demo with a Japanese font for its screenshots, Node.js for Playwright.
-packages=(pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium fonts-ipafont-gothic nodejs npm ca-certificates)
+# chromium-l10n: the Japanese browser UI, which the extension's dialog language follows.
+packages=(pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n fonts-ipafont-gothic nodejs npm ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -48,6 +48,8 @@ export function checkBuilt() {
     [HOST, 'cargo build -p ebid-host'],
     [path.join(EXTENSION_DIR, 'manifest.json'), 'extension/build.sh'],
     [CHROMIUM, 'scripts/setup.sh (installs chromium)'],
+    // Without it the browser UI is English and so is the extension's dialog (the tests read Japanese texts).
+    ['/usr/lib/chromium/locales/ja.pak', 'scripts/setup.sh (installs chromium-l10n)'],
   ]) {
     if (!fs.existsSync(file)) missing.push(`${file} is missing: run ${fix}`);
   }

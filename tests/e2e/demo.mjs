@@ -1,0 +1,88 @@
+// The demo: the whole ICカード更新 in Chromium with the real extension, the real ebid-host, a private pcscd with
+// virtual cards and the replica portal. Visible when there is a $DISPLAY, headless otherwise. Saves a screenshot
+// of every screen to out/demo-screenshots/ and the machine-time figures to out/e2e-figures.json.
+//
+//   node tests/e2e/demo.mjs [--headless] [--out DIR]
+import fs from 'node:fs';
+import path from 'node:path';
+import { createWorld } from './lib/world.mjs';
+import { renewToConfirmation, commitRenewal, MachineClock } from './lib/renewal.mjs';
+import { OUT_DIR } from './lib/paths.mjs';
+import { summarize, writeFigures } from './lib/figures.mjs';
+
+const args = process.argv.slice(2);
+const headless = args.includes('--headless') || !process.env.DISPLAY;
+const outIndex = args.indexOf('--out');
+const shotsDir = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(OUT_DIR, 'demo-screenshots');
+
+const say = (text) => console.log(`\x1b[1m[demo]\x1b[0m ${text}`);
+// Visible runs pause on each screen so a person can follow; headless runs don't wait.
+const linger = () => (headless ? Promise.resolve() : new Promise((r) => setTimeout(r, 1200)));
+
+fs.rmSync(shotsDir, { recursive: true, force: true });
+fs.mkdirSync(shotsDir, { recursive: true });
+
+say(`starting: private pcscd + virtual cards, replica portal, Chromium (${headless ? 'headless' : 'visible'})`);
+const world = await createWorld({ name: 'demo', headless, slowMo: headless ? undefined : 80 });
+let failed = false;
+try {
+  const old = await world.testbed.card('old');
+  const fresh = await world.testbed.card('new');
+  say(`portal: ${world.portal.origin}   current card: "old" (PIN ${old.pin})   new card: "new" (PIN ${fresh.pin})`);
+
+  let shot = 0;
+  const screenshot = async (name, description) => {
+    shot += 1;
+    const file = path.join(shotsDir, `${String(shot).padStart(2, '0')}-${name}.png`);
+    await world.page.screenshot({ path: file });
+    say(`${description} → ${path.relative(process.cwd(), file)}`);
+    await linger();
+  };
+
+  const menu = await world.openMenu();
+  await screenshot('menu', '利用者登録メニュー画面');
+
+  const clock = new MachineClock();
+  const descriptions = {
+    confirm: ['confirm-dialog', '確認: 現在使用しているICカードを挿入'],
+    'pin-current': ['pin-current', 'PIN番号入力（現在使用しているICカード）'],
+    swap: ['swap-card', 'ICカードの差し替え'],
+    'swap-ready': ['swap-ready', '新しいICカードを確認'],
+    'pin-new': ['pin-new', 'PIN番号入力（新しいICカード）'],
+    confirmation: ['confirmation', '電子証明書更新確認画面'],
+  };
+  // Screenshots are taken between the machine's spans (after the answering screen, before the next user
+  // action), so they do not count as machine time.
+  const confirmation = await renewToConfirmation(world, {
+    menu,
+    currentPin: old.pin,
+    newCard: 'new',
+    newPin: fresh.pin,
+    clock,
+    onScreen: async (name) => screenshot(...descriptions[name]),
+  });
+  say(`確認画面: 現在 ${confirmation.current['証明書シリアル番号']} → 新規 ${confirmation.new['証明書シリアル番号']}`);
+
+  const done = await commitRenewal(menu);
+  if (!/ICカードの更新が完了しました/.test(done)) throw new Error(`unexpected completion page:\n${done}`);
+  await screenshot('complete', '更新完了画面');
+
+  const login = await world.login({ slot: 0, pin: fresh.pin, page: world.page });
+  if (!login.ok) throw new Error(`login with the new card failed: ${login.text}`);
+  await screenshot('login-new-card', `ICカードによるログイン（新しいICカード）: ${login.text}`);
+
+  const figures = summarize([clock]);
+  writeFigures({ demo: { headless, ...figures } });
+  say(`machine time, click → 確認画面 (user actions excluded): ${figures.total_ms.median.toFixed(0)} ms`);
+  for (const span of figures.spans) say(`  ${span.label}: ${span.median.toFixed(0)} ms`);
+  say(`screenshots: ${shotsDir}`);
+} catch (error) {
+  failed = true;
+  console.error(error);
+  await world.page?.screenshot({ path: path.join(shotsDir, 'failure.png') }).catch(() => {});
+  say(`FAILED; logs in ${world.dir} (kept)`);
+} finally {
+  if (failed) process.env.EBID_E2E_KEEP = '1';
+  await world.close();
+}
+process.exit(failed ? 1 : 0);
