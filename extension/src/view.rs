@@ -75,6 +75,8 @@ pub struct View {
     pub shown: Vec<&'static str>,
     /// Buttons with their enabled state.
     pub enabled: Vec<(&'static str, bool)>,
+    /// Status lines with their spinner on (waiting for the card or the reader) or off.
+    pub busy: Vec<(&'static str, bool)>,
     /// Element to focus.
     pub focus: Option<&'static str>,
     /// Empty the PIN and 担当者 inputs (every time the PIN dialog is shown).
@@ -134,6 +136,7 @@ pub fn view(screen: &Screen, lang: Lang) -> View {
             ));
             if *pin_pad {
                 v.shown.push("pin-pad-message");
+                v.busy.push(("pin-pad-message", *pad_waiting));
                 if !pad_waiting {
                     v.shown.push("pin-ok");
                     v.focus = Some("pin-ok");
@@ -167,6 +170,7 @@ pub fn view(screen: &Screen, lang: Lang) -> View {
                 section: "screen-swap",
                 texts: vec![("swap-status", msg(swap_key(*stage)))],
                 enabled: vec![("swap-ok", *stage == SwapStage::Ready)],
+                busy: vec![("swap-status", *stage != SwapStage::Ready)],
                 focus: Some(if *stage == SwapStage::Ready {
                     "swap-ok"
                 } else {
@@ -385,6 +389,7 @@ mod tests {
                 Lang::Ja,
             );
             assert_eq!(v.enabled, vec![("swap-ok", enabled)]);
+            assert_eq!(v.busy, vec![("swap-status", !enabled)]);
         }
         let v = view(
             &Screen::Swap {

@@ -207,12 +207,14 @@ test('renewal: confirmation, wrong PIN, same card, new card, result submitted to
   // The page cannot look into the dialog.
   assert.equal(await page.evaluate(() => document.getElementById('ebid-renewal-dialog').contentDocument), null);
 
+  if (process.env.EBID_SCREENSHOTS) await page.screenshot({ path: join(process.env.EBID_SCREENSHOTS, 'confirm.png') });
   await frame.locator('#confirm-ok').click();
   await frame.locator('#pin-input').waitFor();
   assert.match(await frame.locator('#pin-tries').textContent(), /3/);
   await frame.locator('#pin-input').fill('9999');
   await frame.locator('#pin-ok').click();
   await frame.locator('#pin-error').waitFor();
+  if (process.env.EBID_SCREENSHOTS) await page.screenshot({ path: join(process.env.EBID_SCREENSHOTS, 'pin-wrong.png') });
   assert.match(await frame.locator('#pin-tries').textContent(), /2/);
   assert.equal(await frame.locator('#pin-input').inputValue(), '', 'the PIN is cleared after sending');
   await frame.locator('#pin-input').fill('1234');
@@ -222,8 +224,10 @@ test('renewal: confirmation, wrong PIN, same card, new card, result submitted to
   await frame.locator('#swap-notice').waitFor({ timeout: 5000 });
   assert.match(await frame.locator('#swap-notice').textContent(), /現在使用しているICカード/);
   await frame.locator('#swap-ok:enabled').waitFor({ timeout: 5000 });
+  if (process.env.EBID_SCREENSHOTS) await page.screenshot({ path: join(process.env.EBID_SCREENSHOTS, 'swap.png') });
   await frame.locator('#swap-ok').click();
   await frame.locator('#operator-note').waitFor();
+  if (process.env.EBID_SCREENSHOTS) await page.screenshot({ path: join(process.env.EBID_SCREENSHOTS, 'pin-new.png') });
   await frame.locator('#pin-input').fill('1234');
   await frame.locator('#pin-ok').click();
 

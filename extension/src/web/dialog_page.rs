@@ -174,6 +174,9 @@ fn render(screen: &Screen, lang: Lang) {
     for (id, enabled) in &v.enabled {
         dom::set_enabled(id, *enabled);
     }
+    for (id, busy) in &v.busy {
+        dom::set_class(id, "progress", *busy);
+    }
     if v.clear_pin {
         for id in ["pin-input", "operator-input"] {
             if let Some(input) = dom::input(id) {

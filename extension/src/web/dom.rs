@@ -41,6 +41,12 @@ pub fn set_enabled(id: &str, enabled: bool) {
     }
 }
 
+pub fn set_class(id: &str, class: &str, on: bool) {
+    if let Some(e) = element(id) {
+        let _ = e.class_list().toggle_with_force(class, on);
+    }
+}
+
 pub fn focus(id: &str) {
     if let Some(e) = element(id) {
         let _ = e.focus();
