@@ -166,6 +166,7 @@ test('options page tells a host that is too old, one that does not answer, and a
   assert.equal(d.status, 'card-ok');
   assert.equal(d.holder, '札幌 太郎');
   assert.equal(d.expiry, '2099-01-01T00:00:00Z');
+  if (process.env.EBID_SCREENSHOTS) await page.screenshot({ path: join(process.env.EBID_SCREENSHOTS, 'options.png') });
   await page.close();
 });
 
