@@ -117,6 +117,17 @@ impl Driver {
         self.feed(Input::Event(event))
     }
 
+    /// The bidder pulls the card out of READER and inserts one with this ATR.
+    fn swap_cards(&mut self, atr: &str) {
+        self.event(Event::CardRemoved {
+            reader: READER.into(),
+        });
+        self.event(Event::CardInserted {
+            reader: READER.into(),
+            atr: atr.into(),
+        });
+    }
+
     fn last_command(&self) -> &Command {
         &self.last.as_ref().expect("a request was sent").command
     }
@@ -175,13 +186,7 @@ impl Driver {
     /// Swap done: the new card read and OK pressed; its PIN dialog is up.
     fn advance_to_new_pin(&mut self) -> Vec<Effect> {
         self.advance_to_swap();
-        self.event(Event::CardRemoved {
-            reader: READER.into(),
-        });
-        self.event(Event::CardInserted {
-            reader: READER.into(),
-            atr: "3B01".into(),
-        });
+        self.swap_cards("3B01");
         self.answer(Ok(Reply::Certificate(new_cert())));
         self.ok();
         assert!(matches!(self.last_command(), Command::PinStatus { .. }));
@@ -409,13 +414,7 @@ fn jpki_card_is_read_after_its_pin() {
 fn jpki_new_card_is_compared_after_its_pin() {
     let mut d = Driver::new();
     d.advance_to_swap();
-    d.event(Event::CardRemoved {
-        reader: READER.into(),
-    });
-    d.event(Event::CardInserted {
-        reader: READER.into(),
-        atr: "3B01".into(),
-    });
+    d.swap_cards("3B01");
     let effects = d.answer(Err(error(ErrorCode::PinRequired)));
     assert_eq!(
         screen(&effects),
@@ -468,13 +467,7 @@ fn same_card_inserted_as_new_keeps_waiting() {
     );
     // OK does nothing while the same card is in.
     assert!(d.ok().is_empty());
-    d.event(Event::CardRemoved {
-        reader: READER.into(),
-    });
-    d.event(Event::CardInserted {
-        reader: READER.into(),
-        atr: "3B01".into(),
-    });
+    d.swap_cards("3B01");
     let effects = d.answer(Ok(Reply::Certificate(new_cert())));
     assert_eq!(
         screen(&effects),
@@ -523,13 +516,7 @@ fn unusable_new_cards_are_explained() {
     ] {
         let mut d = Driver::new();
         d.advance_to_swap();
-        d.event(Event::CardRemoved {
-            reader: READER.into(),
-        });
-        d.event(Event::CardInserted {
-            reader: READER.into(),
-            atr: "3B02".into(),
-        });
+        d.swap_cards("3B02");
         let effects = d.answer(Err(error(code)));
         assert_eq!(
             screen(&effects),
@@ -541,13 +528,7 @@ fn unusable_new_cards_are_explained() {
     }
     let mut d = Driver::new();
     d.advance_to_swap();
-    d.event(Event::CardRemoved {
-        reader: READER.into(),
-    });
-    d.event(Event::CardInserted {
-        reader: READER.into(),
-        atr: "3B02".into(),
-    });
+    d.swap_cards("3B02");
     let effects = d.answer(Ok(Reply::Certificate(cert(READER, "CC", "RVhQ", true))));
     assert!(shows(&effects, |s| matches!(
         s,
@@ -641,13 +622,7 @@ fn stale_answer_after_removal_is_dropped() {
 fn new_card_blocked_fails_without_pointing_to_new_registration() {
     let mut d = Driver::new();
     d.advance_to_swap();
-    d.event(Event::CardRemoved {
-        reader: READER.into(),
-    });
-    d.event(Event::CardInserted {
-        reader: READER.into(),
-        atr: "3B01".into(),
-    });
+    d.swap_cards("3B01");
     d.answer(Ok(Reply::Certificate(new_cert())));
     d.ok();
     let effects = d.answer(Ok(Reply::PinStatus(pin_info(0))));
