@@ -51,7 +51,9 @@ if [ -n "$want" ]; then
 fi
 
 # Playwright drives the system Chromium; it never downloads a browser.
-if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then
-    say "installing npm packages for the browser tests"
-    (cd tests/e2e && npm ci --no-audit --no-fund --silent)
-fi
+for dir in tests/e2e extension; do
+    if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules/playwright-core" ]; then
+        say "installing npm packages in $dir"
+        (cd "$dir" && npm ci --no-audit --no-fund --silent)
+    fi
+done

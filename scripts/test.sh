@@ -32,5 +32,8 @@ else
     step "skipping the Debian package test (needs root)"
 fi
 
+step "extension in headless Chromium with a scripted host"
+(cd extension && npm test)
+
 step "browser end-to-end tests"
 (cd tests/e2e && npm test)
