@@ -81,11 +81,22 @@ export async function clickOk(dialog, screen) {
   await dialog.click(button);
 }
 
-/** キャンセル, or 閉じる on the screens that end the flow (refused, failed). */
+/**
+ * キャンセル, or 閉じる on the screens that end the flow (refused, failed).
+ * The button removes the dialog's frame at once. A mouse click (Input.dispatchMouseEvent) whose frame is torn down
+ * between mousedown and mouseup sometimes never gets its ack, and Playwright then waits forever; so this button
+ * is pressed with a DOM click, after checking that it is visible and enabled as a person would see it.
+ */
 export async function clickCancel(dialog) {
   const state = await readDialog(dialog);
   const closes = { refused: '#refused-close', failed: '#failed-close' };
-  await dialog.click(closes[state.screen] ?? `#${state.screen}-cancel`);
+  const button = dialog.locator(closes[state.screen] ?? `#${state.screen}-cancel`);
+  await button.waitFor({ state: 'visible' });
+  if (!(await button.isEnabled())) throw new Error(`the ${state.screen} screen's cancel button is disabled`);
+  // The frame may go away before evaluate() returns: that is the button doing its job.
+  await button.evaluate((b) => b.click()).catch((error) => {
+    if (!/detached|destroyed|closed/i.test(String(error))) throw error;
+  });
 }
 
 /** Types the PIN the way a person does (key by key) and presses OK. */
