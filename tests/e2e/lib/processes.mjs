@@ -6,11 +6,12 @@ import path from 'node:path';
 
 const living = new Set();
 
-// Last resort: whatever a failing test left running dies with the test process (kill by PID, synchronously).
+// Last resort: whatever a crashed test left running is stopped with the test process (by PID, synchronously).
+// SIGTERM, not SIGKILL: testbed then still tears its pcscd and temp dir down itself.
 process.on('exit', () => {
   for (const child of living) {
     try {
-      process.kill(child.pid, 'SIGKILL');
+      process.kill(child.pid, 'SIGTERM');
     } catch {
       // already gone
     }
