@@ -3,7 +3,7 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWorld, World } from '../lib/world.mjs';
-import { findDialog, onScreen, onPinScreen, waitDialog, clickOk, enterPin, clickCancel, dialogPresent } from '../lib/dialog.mjs';
+import { findDialog, onScreen, onPinScreen, waitDialog, clickOk, enterPin, clickCancel } from '../lib/dialog.mjs';
 import { PATHS } from '../lib/portal.mjs';
 
 describe('PIN dialog', () => {
@@ -58,18 +58,20 @@ describe('PIN dialog', () => {
     // The card leaves the reader in the middle of VERIFY.
     await world.testbed.vanishOnNextApdu('old');
     await enterPin(dialog, old.pin);
-    const state = await waitDialog(
-      dialog,
-      (s) => /抜かれ|取り出|挿入/.test([s.pinError, s.insertNotice, s.failedMessage, s.text].join(' ')) && s.screen !== 'progress',
-      'a message that the card was removed',
-    );
-    assert.match(state.text, /ICカード/);
-    assert.notEqual(state.screen, 'swap', 'the flow did not treat the pulled card as done');
+    const state = await waitDialog(dialog, (s) => s.screen === 'insert', 'the insert-card screen');
+    assert.match(state.insertNotice ?? '', /抜かれました/);
+    assert.match(state.text, /現在使用しているICカードをICカードリーダーに挿入してください/);
 
     // Nothing reached the portal: no POST, the form as it was, its challenge still unused.
     assert.equal(world.posts.filter((p) => p.url.endsWith(PATHS.renewConfirm)).length, 0);
     assert.deepEqual(await World.formSnapshot(menu), before);
-    if (dialogPresent(world.page)) await clickCancel(dialog).catch(() => {});
+
+    // Putting the card back resumes at its PIN dialog. (remove() waits until pcscd has seen the slot empty: a
+    // card reseated faster than pcscd polls never looked removed to anyone.)
+    await world.testbed.remove(0);
+    await world.testbed.insert('old', 0);
+    await onPinScreen(dialog, 'current');
+    await clickCancel(dialog);
     assert.equal(await World.challengeStillLive(menu), true);
     assert.equal(world.pinLogged(old.pin), false);
   });
