@@ -250,6 +250,17 @@ test('renewal: confirmation, wrong PIN, same card, new card, result submitted to
   await page.close();
 });
 
+/**
+ * Buttons that remove the dialog's frame are pressed with a DOM click: a mouse click whose frame is torn down
+ * between mousedown and mouseup may never be acknowledged, and Playwright then waits forever.
+ */
+async function pressClosingButton(button) {
+  await button.waitFor({ state: 'visible' });
+  await button.evaluate((b) => b.click()).catch((error) => {
+    if (!/detached|destroyed|closed/i.test(String(error))) throw error;
+  });
+}
+
 test('cancel leaves the page exactly as it was', async () => {
   installHost(true);
   setHostMode({});
@@ -258,7 +269,7 @@ test('cancel leaves the page exactly as it was', async () => {
   const before = await fieldsOf(page);
   await frame.locator('#confirm-ok').click();
   await frame.locator('#pin-input').fill('1234');
-  await frame.locator('#pin-cancel').click();
+  await pressClosingButton(frame.locator('#pin-cancel'));
   await page.waitForSelector('#ebid-renewal-dialog', { state: 'detached' });
   assert.deepEqual(await fieldsOf(page), before);
   assert.equal(posts.length, 0);
@@ -273,7 +284,7 @@ test('expired current card is refused with the pointer to 2.1.3', async () => {
   await frame.locator('#confirm-ok').click();
   await frame.locator('#screen-refused').waitFor();
   assert.match(await frame.locator('#refused-pointer').textContent(), /2\.1\.3/);
-  await frame.locator('#refused-close').click();
+  await pressClosingButton(frame.locator('#refused-close'));
   await page.waitForSelector('#ebid-renewal-dialog', { state: 'detached' });
   await page.close();
 });
@@ -283,7 +294,7 @@ test('missing host is told in the dialog', async () => {
   const { page, frame } = await openMenu();
   await frame.locator('#screen-failed').waitFor();
   assert.match(await frame.locator('#failed-message').textContent(), /インストールされていません/);
-  await frame.locator('#failed-close').click();
+  await pressClosingButton(frame.locator('#failed-close'));
   await page.waitForSelector('#ebid-renewal-dialog', { state: 'detached' });
   await page.close();
 });
