@@ -1,5 +1,9 @@
 //! The renewal state machine. One request to the host is outstanding at a time; an answer whose id is not the one
 //! awaited (because the card was pulled or the user moved on meanwhile) is dropped.
+//!
+//! Screens that wait for a card (insert the current card; each waiting stage of the swap) also ask the host for the
+//! readers once when they appear: pcscd polls readers (~400 ms), so a card pulled and put back quicker than that
+//! sends no event at all, and a flow waiting only for events would wait forever.
 
 use ebid_protocol::{
     CertificateInfo, Command, ErrorCode, ErrorInfo, Event, Pin, PinInfo, ReaderInfo, Reply,
@@ -63,6 +67,11 @@ pub struct RenewalFlow {
     current: Option<Card>,
     new: Option<Card>,
     old_signature: Option<String>,
+    /// The read outstanding was started because `list_readers` showed a card, not because of an event.
+    read_from_listing: bool,
+    /// Such a card turned out to be gone: trust only events until the host answers well again, else a reader
+    /// that lists a card it cannot read would make list → read → insert screen → list … loop.
+    listing_misled: bool,
 }
 
 impl RenewalFlow {
@@ -78,6 +87,8 @@ impl RenewalFlow {
             current: None,
             new: None,
             old_signature: None,
+            read_from_listing: false,
+            listing_misled: false,
         }
     }
 
@@ -114,10 +125,15 @@ impl RenewalFlow {
             Input::Answer { id, result } => {
                 if self.awaiting == Some(id) {
                     self.awaiting = None;
+                    self.note_listing_outcome(&result);
                     self.on_answer(result, &mut out);
                 }
             }
-            Input::Event(event) => self.on_event(event, &mut out),
+            Input::Event(event) => {
+                // The readers changed for real: a listing can be believed again.
+                self.listing_misled = false;
+                self.on_event(event, &mut out)
+            }
             Input::User(UserAction::Ok) => self.on_ok(&mut out),
             Input::User(UserAction::Pin { pin, operator: _ }) => self.on_pin(pin, &mut out),
         }
@@ -300,6 +316,32 @@ impl RenewalFlow {
                 self.enter_pin(which, Some(e), false, out)
             }
 
+            (Phase::InsertCurrent { .. }, Ok(Reply::Readers { readers })) => {
+                self.readers = readers;
+                self.insert_current_from_listing(out);
+            }
+            (
+                Phase::Swap {
+                    stage:
+                        stage @ (SwapStage::AwaitRemoval | SwapStage::AwaitInsertion | SwapStage::Ready),
+                    reader,
+                    ..
+                },
+                Ok(Reply::Readers { readers }),
+            ) => {
+                self.readers = readers;
+                self.swap_from_listing(stage, reader, out);
+            }
+            // The listing failed: the events will still tell.
+            (Phase::InsertCurrent { .. }, Err(_))
+            | (
+                Phase::Swap {
+                    stage: SwapStage::AwaitRemoval | SwapStage::AwaitInsertion | SwapStage::Ready,
+                    ..
+                },
+                Err(_),
+            ) => {}
+
             (
                 Phase::Swap {
                     stage: SwapStage::Checking,
@@ -454,12 +496,89 @@ impl RenewalFlow {
             Phase::Swap {
                 stage: SwapStage::AwaitRemoval | SwapStage::AwaitInsertion,
                 ..
-            } => {
-                self.new = None;
-                self.swap(SwapStage::Checking, None, Some(reader.clone()), out);
-                self.send(Command::ReadCertificate { reader }, out);
-            }
+            } => self.check_candidate(reader, out),
             _ => {}
+        }
+    }
+
+    /// Reads the card in `reader` as the new one.
+    fn check_candidate(&mut self, reader: String, out: &mut Vec<Effect>) {
+        self.new = None;
+        self.swap(SwapStage::Checking, None, Some(reader.clone()), out);
+        self.send(Command::ReadCertificate { reader }, out);
+    }
+
+    // ----- acting on a fresh reader list -----
+
+    /// Asks the host for the readers, unless a listing just misled us (see `listing_misled`).
+    fn relist(&mut self, out: &mut Vec<Effect>) {
+        if !self.listing_misled {
+            self.send(Command::ListReaders, out);
+        }
+    }
+
+    fn note_listing_outcome(&mut self, result: &Result<Reply, ErrorInfo>) {
+        match result {
+            Ok(_) => self.listing_misled = false,
+            Err(e) if matches!(e.code, ErrorCode::NoCard | ErrorCode::CardRemoved) => {
+                self.listing_misled |= self.read_from_listing
+            }
+            Err(_) => {}
+        }
+        self.read_from_listing = false;
+    }
+
+    fn first_card_reader(&self, except: Option<&str>) -> Option<String> {
+        self.readers
+            .iter()
+            .find(|r| r.card_present && Some(r.name.as_str()) != except)
+            .map(|r| r.name.clone())
+    }
+
+    fn card_listed_in(&self, reader: &str) -> bool {
+        self.readers
+            .iter()
+            .any(|r| r.name == reader && r.card_present)
+    }
+
+    /// The insert screen learnt the readers: a card already in is read at once.
+    fn insert_current_from_listing(&mut self, out: &mut Vec<Effect>) {
+        if let Some(reader) = self.first_card_reader(None) {
+            self.find_current_card(Some(reader), out);
+            self.read_from_listing = true;
+        }
+    }
+
+    /// A swap stage learnt the readers: the same steps the events would have caused.
+    fn swap_from_listing(
+        &mut self,
+        stage: SwapStage,
+        watched: Option<String>,
+        out: &mut Vec<Effect>,
+    ) {
+        let watched_has_card = watched.as_deref().is_some_and(|r| self.card_listed_in(r));
+        match stage {
+            // The card in `watched` must leave; a card in another reader is a candidate.
+            SwapStage::AwaitRemoval => {
+                if let Some(reader) = self.first_card_reader(watched.as_deref()) {
+                    self.check_candidate(reader, out);
+                    self.read_from_listing = true;
+                } else if watched.is_some() && !watched_has_card {
+                    self.swap(SwapStage::AwaitInsertion, None, None, out);
+                }
+            }
+            SwapStage::AwaitInsertion => {
+                if let Some(reader) = self.first_card_reader(None) {
+                    self.check_candidate(reader, out);
+                    self.read_from_listing = true;
+                }
+            }
+            // The checked card is gone already: wait for another.
+            SwapStage::Ready if !watched_has_card => {
+                self.new = None;
+                self.swap(SwapStage::AwaitInsertion, None, None, out);
+            }
+            SwapStage::Ready | SwapStage::Checking => {}
         }
     }
 
@@ -500,9 +619,7 @@ impl RenewalFlow {
                 .map(|r| r.name.clone())
         });
         let Some(reader) = reader else {
-            self.phase = Phase::InsertCurrent { notice: None };
-            out.push(Effect::Show(Screen::InsertCurrentCard { notice: None }));
-            return;
+            return self.insert_current(None, out);
         };
         self.current = Some(Card {
             pin_pad: self.reader_pin_pad(&reader),
@@ -635,6 +752,14 @@ impl RenewalFlow {
         out.push(Effect::Finish(result));
     }
 
+    /// Shows 「ICカードを挿入してください」 and looks at the readers once.
+    fn insert_current(&mut self, notice: Option<Notice>, out: &mut Vec<Effect>) {
+        self.phase = Phase::InsertCurrent { notice };
+        out.push(Effect::Show(Screen::InsertCurrentCard { notice }));
+        self.relist(out);
+    }
+
+    /// Shows a swap stage; a waiting stage looks at the readers once (Checking has its read outstanding).
     fn swap(
         &mut self,
         stage: SwapStage,
@@ -648,6 +773,9 @@ impl RenewalFlow {
             reader,
         };
         out.push(Effect::Show(Screen::Swap { stage, notice }));
+        if stage != SwapStage::Checking {
+            self.relist(out);
+        }
     }
 
     // ----- endings and errors -----
@@ -689,12 +817,7 @@ impl RenewalFlow {
         match which {
             Which::Current => {
                 self.current = None;
-                self.phase = Phase::InsertCurrent {
-                    notice: Some(Notice::CardRemoved),
-                };
-                out.push(Effect::Show(Screen::InsertCurrentCard {
-                    notice: Some(Notice::CardRemoved),
-                }));
+                self.insert_current(Some(Notice::CardRemoved), out);
             }
             Which::New => {
                 self.new = None;

@@ -826,3 +826,188 @@ fn user_actions_parse_from_the_dialog() {
         UserAction::Cancel
     ));
 }
+
+// ----- a card pulled and put back faster than pcscd polls sends no event: the waiting screens list the readers -----
+
+fn readers_reply(list: Vec<ReaderInfo>) -> Result<Reply, ErrorInfo> {
+    Ok(Reply::Readers { readers: list })
+}
+
+#[test]
+fn insert_screen_lists_the_readers_and_reads_a_card_already_back() {
+    let mut d = Driver::new();
+    d.advance_to_current_pin(3);
+    d.pin("1234");
+    // The card was pulled during VERIFY and is back before pcscd looked: no event will come.
+    let effects = d.answer(Err(error(ErrorCode::CardRemoved)));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::InsertCurrentCard {
+            notice: Some(Notice::CardRemoved)
+        })
+    );
+    assert_eq!(d.last_command(), &Command::ListReaders);
+    let effects = d.answer(readers_reply(vec![reader(READER, true, false)]));
+    assert_eq!(
+        d.last_command(),
+        &Command::ReadCertificate {
+            reader: READER.into()
+        }
+    );
+    assert!(shows(&effects, |s| matches!(s, Screen::Progress { .. })));
+    d.answer(Ok(Reply::Certificate(old_cert())));
+    let effects = d.answer(Ok(Reply::PinStatus(pin_info(3))));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Pin {
+            card: Which::Current,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn insert_screen_with_an_empty_listing_waits_for_events() {
+    let mut d = Driver::new();
+    d.feed(Input::HostReady);
+    d.ok();
+    d.answer(Ok(Reply::Watching {
+        readers: vec![reader(READER, false, false)],
+    }));
+    assert_eq!(d.last_command(), &Command::ListReaders);
+    let effects = d.answer(readers_reply(vec![reader(READER, false, false)]));
+    assert!(effects.is_empty(), "{effects:?}");
+    // A failed listing is no failure either: the events still tell.
+    let mut e = Driver::new();
+    e.feed(Input::HostReady);
+    e.ok();
+    e.answer(Ok(Reply::Watching {
+        readers: vec![reader(READER, false, false)],
+    }));
+    assert!(e.answer(Err(error(ErrorCode::CardError))).is_empty());
+    e.event(Event::CardInserted {
+        reader: READER.into(),
+        atr: "3B00".into(),
+    });
+    assert!(matches!(e.last_command(), Command::ReadCertificate { .. }));
+}
+
+#[test]
+fn a_listed_card_that_cannot_be_read_does_not_loop() {
+    let mut d = Driver::new();
+    d.advance_to_current_pin(3);
+    d.pin("1234");
+    d.answer(Err(error(ErrorCode::CardRemoved)));
+    d.answer(readers_reply(vec![reader(READER, true, false)]));
+    let effects = d.answer(Err(error(ErrorCode::NoCard)));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::InsertCurrentCard {
+            notice: Some(Notice::CardRemoved)
+        })
+    );
+    assert!(!sent(&effects), "the listing misled once: wait for events");
+    // A real event is believed, and listing is trusted again afterwards.
+    d.event(Event::CardInserted {
+        reader: READER.into(),
+        atr: "3B00".into(),
+    });
+    let effects = d.answer(Err(error(ErrorCode::CardRemoved)));
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::InsertCurrentCard { .. }
+    )));
+    assert_eq!(d.last_command(), &Command::ListReaders);
+}
+
+#[test]
+fn swap_lists_the_readers_when_the_new_card_is_back_unnoticed() {
+    let mut d = Driver::new();
+    d.advance_to_new_pin();
+    d.pin("5678");
+    let effects = d.answer(Err(error(ErrorCode::CardRemoved)));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::AwaitInsertion,
+            notice: Some(Notice::CardRemoved)
+        })
+    );
+    assert_eq!(d.last_command(), &Command::ListReaders);
+    let effects = d.answer(readers_reply(vec![reader(READER, true, false)]));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::Checking,
+            notice: None
+        })
+    );
+    assert_eq!(
+        d.last_command(),
+        &Command::ReadCertificate {
+            reader: READER.into()
+        }
+    );
+    let effects = d.answer(Ok(Reply::Certificate(new_cert())));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::Ready,
+            notice: None
+        })
+    );
+}
+
+#[test]
+fn swap_stages_act_on_the_listing() {
+    // Waiting for the current card to leave: it is gone already, the new one sits in a second reader.
+    let mut d = Driver::new();
+    d.advance_to_swap();
+    assert_eq!(d.last_command(), &Command::ListReaders);
+    d.answer(readers_reply(vec![
+        reader(READER, false, false),
+        reader(OTHER_READER, true, false),
+    ]));
+    assert_eq!(
+        d.last_command(),
+        &Command::ReadCertificate {
+            reader: OTHER_READER.into()
+        }
+    );
+
+    // The current card is gone and no other is in: wait for insertion (and look once more).
+    let mut d = Driver::new();
+    d.advance_to_swap();
+    let effects = d.answer(readers_reply(vec![reader(READER, false, false)]));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::AwaitInsertion,
+            notice: None
+        })
+    );
+    assert_eq!(d.last_command(), &Command::ListReaders);
+
+    // The current card still in: nothing to do.
+    let mut d = Driver::new();
+    d.advance_to_swap();
+    assert!(d
+        .answer(readers_reply(vec![reader(READER, true, false)]))
+        .is_empty());
+
+    // Ready, but the checked card has left already: back to waiting.
+    let mut d = Driver::new();
+    d.advance_to_swap();
+    d.swap_cards("3B01");
+    d.answer(Ok(Reply::Certificate(new_cert())));
+    assert_eq!(d.last_command(), &Command::ListReaders);
+    let effects = d.answer(readers_reply(vec![reader(READER, false, false)]));
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::Swap {
+            stage: SwapStage::AwaitInsertion,
+            notice: None
+        })
+    );
+    assert!(d.ok().is_empty(), "OK needs a card in");
+}
