@@ -98,7 +98,9 @@ impl Diagnosis {
         match problem {
             HostProblem::NotInstalled { detail } => Diagnosis::HostMissing { detail },
             HostProblem::Forbidden { detail } => Diagnosis::HostForbidden { detail },
-            HostProblem::NotAnswering => Diagnosis::HostNotAnswering,
+            HostProblem::NotAnswering | HostProblem::StoppedAnswering { .. } => {
+                Diagnosis::HostNotAnswering
+            }
             HostProblem::Exited { detail } => Diagnosis::HostExited { detail },
             HostProblem::TooOld {
                 host_version,

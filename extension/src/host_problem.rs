@@ -16,6 +16,8 @@ pub enum HostProblem {
     Forbidden { detail: String },
     /// The host started but sent no Hello in time.
     NotAnswering,
+    /// The host said Hello but then left a request unanswered (see [`crate::answer_deadline`]).
+    StoppedAnswering { request: String, waited_s: u32 },
     /// The host exited or closed the pipe.
     Exited { detail: String },
     /// The host speaks an older protocol: the host must be updated.

@@ -275,6 +275,7 @@ pub fn host_problem_key(problem: &HostProblem) -> &'static str {
         HostProblem::NotInstalled { .. } => "host_not_installed",
         HostProblem::Forbidden { .. } => "host_forbidden",
         HostProblem::NotAnswering => "host_not_answering",
+        HostProblem::StoppedAnswering { .. } => "host_stopped_answering",
         HostProblem::Exited { .. } => "host_exited",
         HostProblem::TooOld { .. } => "host_too_old",
         HostProblem::TooNew { .. } => "extension_too_old",
@@ -289,6 +290,9 @@ fn host_problem_detail(problem: &HostProblem) -> Option<String> {
         | HostProblem::Exited { detail }
         | HostProblem::Garbled { detail } => (!detail.is_empty()).then(|| detail.clone()),
         HostProblem::NotAnswering => None,
+        HostProblem::StoppedAnswering { request, waited_s } => {
+            Some(format!("no answer to {request} within {waited_s} s"))
+        }
         HostProblem::TooOld {
             host_version,
             protocol,
@@ -430,6 +434,34 @@ mod tests {
             for id in &v.shown {
                 assert!(OPTIONAL_ELEMENTS.contains(id), "{id}");
             }
+        }
+    }
+
+    #[test]
+    fn a_host_that_stopped_answering_is_told_in_both_languages() {
+        let v = view(
+            &Screen::Failed {
+                failure: Failure::Host(HostProblem::StoppedAnswering {
+                    request: "sign_challenge".into(),
+                    waited_s: 20,
+                }),
+            },
+            Lang::Ja,
+        );
+        assert!(v.texts.contains(&(
+            "failed-message",
+            Text::Msg("host_stopped_answering", vec![])
+        )));
+        assert!(v.texts.contains(&(
+            "failed-detail",
+            Text::Plain("no answer to sign_challenge within 20 s".into())
+        )));
+        for messages in [
+            include_str!("../static/_locales/ja/messages.json"),
+            include_str!("../static/_locales/en/messages.json"),
+        ] {
+            let messages: serde_json::Value = serde_json::from_str(messages).unwrap();
+            assert!(messages["host_stopped_answering"]["message"].is_string());
         }
     }
 

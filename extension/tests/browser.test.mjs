@@ -57,6 +57,7 @@ function startPortal() {
 function setHostMode(mode) {
   writeFileSync(join(hostDir, 'mode.json'), JSON.stringify(mode));
   rmSync(join(hostDir, 'requests.log'), { force: true });
+  rmSync(join(hostDir, 'stdin_closed'), { force: true });
 }
 
 function installHost(installed) {
@@ -294,6 +295,27 @@ test('missing host is told in the dialog', async () => {
   const { page, frame } = await openMenu();
   await frame.locator('#screen-failed').waitFor();
   assert.match(await frame.locator('#failed-message').textContent(), /インストールされていません/);
+  await pressClosingButton(frame.locator('#failed-close'));
+  await page.waitForSelector('#ebid-renewal-dialog', { state: 'detached' });
+  await page.close();
+});
+
+test('a host that stops answering after the Hello ends in the failed screen and loses its port', async () => {
+  installHost(true);
+  setHostMode({ hang_on: 'sign_challenge' });
+  posts.length = 0;
+  const { page, frame } = await openMenu();
+  await frame.locator('#confirm-ok').click();
+  await frame.locator('#pin-input').fill('1234');
+  await frame.locator('#pin-ok').click();
+  // The answer timeout of an ordinary card command is 20 s.
+  await frame.locator('#screen-failed').waitFor({ timeout: 40000 });
+  assert.match(await frame.locator('#failed-message').textContent(), /応答しなくなりました/);
+  assert.match(await frame.locator('#failed-detail').textContent(), /sign_challenge/);
+  // The host sees its stdin close once the browser drops the port.
+  for (let i = 0; i < 50 && !existsSync(join(hostDir, 'stdin_closed')); i++) await page.waitForTimeout(100);
+  assert.ok(existsSync(join(hostDir, 'stdin_closed')), 'the native port was disconnected');
+  assert.equal(posts.length, 0);
   await pressClosingButton(frame.locator('#failed-close'));
   await page.waitForSelector('#ebid-renewal-dialog', { state: 'detached' });
   await page.close();

@@ -3,7 +3,8 @@
 
 It speaks the native messaging framing (u32 native-endian length + JSON) and the ebid_protocol messages. Its
 behaviour comes from mode.json next to it (rewritten by the test between scenarios); every request it receives
-is appended to requests.log (PINs replaced by "***") so the test can check what the extension sent.
+is appended to requests.log (PINs replaced by "***") so the test can check what the extension sent; when the
+browser closes the port after a request it left unanswered (mode hang_on), it creates stdin_closed.
 """
 import json
 import os
@@ -82,13 +83,21 @@ def main():
     card = OLD
     tries = {"old": 3, "new": 3}
     pin_pad = bool(mode.get("pin_pad"))
+    hung = False
     while True:
         request = read()
         if request is None:
+            if hung:
+                # The browser gave up on the stuck request and closed the port: leave a mark for the test.
+                open(os.path.join(HERE, "stdin_closed"), "w").close()
             return
         log(request)
         rid, cmd = request.get("id"), request.get("cmd")
         who = "old" if card is OLD else "new"
+        if cmd == mode.get("hang_on"):
+            # A host stuck in a driver: never answers this request.
+            hung = True
+            continue
         if cmd == "list_readers":
             send({"type": "response", "id": rid, "result": {"kind": "readers", "readers": [
                 {"name": READER, "card_present": True, "atr": "3B00", "pin_pad": pin_pad}]}})

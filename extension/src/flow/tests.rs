@@ -785,6 +785,34 @@ fn host_problems_stop_the_flow() {
 }
 
 #[test]
+fn a_host_that_stops_answering_mid_flow_ends_in_the_failed_screen() {
+    let stopped = HostProblem::StoppedAnswering {
+        request: "sign_challenge".into(),
+        waited_s: 20,
+    };
+    let mut d = Driver::new();
+    d.advance_to_current_pin(3);
+    d.pin("1234");
+    d.answer(Ok(Reply::PinVerified));
+    let late = d.last.clone().expect("the signature was asked for");
+    let effects = d.feed(Input::HostProblem(stopped.clone()));
+    assert_eq!(
+        effects,
+        vec![Effect::Show(Screen::Failed {
+            failure: Failure::Host(stopped)
+        })]
+    );
+    // An answer that still arrives changes nothing; the one button closes without a result.
+    assert!(d
+        .feed(Input::Answer {
+            id: late.id,
+            result: Ok(signature("eA=="))
+        })
+        .is_empty());
+    assert_eq!(d.ok(), vec![Effect::Close]);
+}
+
+#[test]
 fn host_messages_become_inputs() {
     assert!(Input::from_host(HostMessage::Hello {
         version: "1".into(),

@@ -1,5 +1,6 @@
 //! One native messaging port to `ebid-host`: waits for the Hello (or tells why it never came), then carries
-//! requests out and messages in. A disconnected port is never reused: a new flow opens a new one.
+//! requests out and messages in. A request left unanswered past its deadline ([`crate::answer_deadline`]) ends
+//! the link like a problem. A disconnected port is never reused: a new flow opens a new one.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -9,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use super::chrome::{self, Port};
+use crate::answer_deadline::AnswerDeadlines;
 use crate::host_problem::{
     check_hello, classify_disconnect, parse_first_message, parse_host_message, HostProblem,
     HELLO_TIMEOUT_MS,
@@ -29,6 +31,7 @@ pub struct NativeHost {
     state: Rc<LinkState>,
     _listeners: Vec<Closure<dyn FnMut(JsValue)>>,
     _timer: Option<Closure<dyn FnMut()>>,
+    _answer_timer: Option<Closure<dyn FnMut()>>,
 }
 
 struct LinkState {
@@ -36,6 +39,10 @@ struct LinkState {
     over: Cell<bool>,
     timer: RefCell<Option<JsValue>>,
     port: RefCell<Option<Port>>,
+    deadlines: RefCell<AnswerDeadlines>,
+    /// The pending `setTimeout` for the earliest answer due, and the function it calls.
+    answer_timer: RefCell<Option<JsValue>>,
+    answer_timer_fn: RefCell<Option<JsValue>>,
 }
 
 impl LinkState {
@@ -47,10 +54,33 @@ impl LinkState {
         if let Some(id) = self.timer.borrow_mut().take() {
             chrome::clear_timeout(&id);
         }
+        if let Some(id) = self.answer_timer.borrow_mut().take() {
+            chrome::clear_timeout(&id);
+        }
         if let Some(port) = self.port.borrow_mut().take() {
             port.disconnect();
         }
         true
+    }
+
+    /// Sets the answer timer to the earliest deadline (or none when nothing is outstanding).
+    fn arm_answer_timer(&self) {
+        if let Some(id) = self.answer_timer.borrow_mut().take() {
+            chrome::clear_timeout(&id);
+        }
+        if self.over.get() {
+            return;
+        }
+        let Some(due) = self.deadlines.borrow().next_due_ms() else {
+            return;
+        };
+        let Some(function) = self.answer_timer_fn.borrow().clone() else {
+            return;
+        };
+        // At least 1 ms: a timer that fires a hair early finds nothing overdue and re-arms.
+        let delay = (due - js_sys::Date::now()).clamp(1.0, f64::from(i32::MAX)) as i32;
+        let id = chrome::set_timeout(function.unchecked_ref(), delay);
+        *self.answer_timer.borrow_mut() = Some(id);
     }
 }
 
@@ -62,6 +92,9 @@ impl NativeHost {
             over: Cell::new(false),
             timer: RefCell::new(None),
             port: RefCell::new(None),
+            deadlines: RefCell::new(AnswerDeadlines::default()),
+            answer_timer: RefCell::new(None),
+            answer_timer_fn: RefCell::new(None),
         });
         let port = match chrome::connect_native(HOST_NAME) {
             Ok(port) => port,
@@ -77,6 +110,7 @@ impl NativeHost {
                     state,
                     _listeners: Vec::new(),
                     _timer: None,
+                    _answer_timer: None,
                 };
             }
         };
@@ -107,7 +141,11 @@ impl NativeHost {
                     return;
                 }
                 match parse_host_message(&json) {
-                    Ok(message) => handler(HostSignal::Message(message)),
+                    Ok(message) => {
+                        state.deadlines.borrow_mut().received(&message);
+                        state.arm_answer_timer();
+                        handler(HostSignal::Message(message))
+                    }
                     Err(problem) => {
                         state.end();
                         handler(HostSignal::Problem(problem));
@@ -148,11 +186,31 @@ impl NativeHost {
         let id = chrome::set_timeout(timer.as_ref().unchecked_ref(), HELLO_TIMEOUT_MS as i32);
         *state.timer.borrow_mut() = Some(id);
 
+        let answer_timer = {
+            let state = state.clone();
+            let handler = handler.clone();
+            Closure::<dyn FnMut()>::new(move || {
+                state.answer_timer.borrow_mut().take();
+                let overdue = state.deadlines.borrow().overdue(js_sys::Date::now());
+                match overdue {
+                    // The port is disconnected before the flow hears of it: a late answer cannot arrive.
+                    Some(problem) => {
+                        if state.end() {
+                            handler(HostSignal::Problem(problem));
+                        }
+                    }
+                    None => state.arm_answer_timer(),
+                }
+            })
+        };
+        *state.answer_timer_fn.borrow_mut() = Some(answer_timer.as_ref().clone());
+
         NativeHost {
             port: Some(port),
             state,
             _listeners: vec![on_message, on_disconnect],
             _timer: Some(timer),
+            _answer_timer: Some(answer_timer),
         }
     }
 
@@ -164,10 +222,18 @@ impl NativeHost {
         let Some(port) = &self.port else {
             return false;
         };
-        match serde_json::to_string(request) {
+        let posted = match serde_json::to_string(request) {
             Ok(json) => port.try_post_json(&Zeroizing::new(json)),
             Err(_) => false,
+        };
+        if posted {
+            self.state
+                .deadlines
+                .borrow_mut()
+                .sent(request, js_sys::Date::now());
+            self.state.arm_answer_timer();
         }
+        posted
     }
 
     /// Closes the port; no signal follows.
