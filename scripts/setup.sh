@@ -12,10 +12,10 @@ as_root() {
     else say "need root for: $*  (run as root or install sudo)"; exit 1; fi
 }
 
-# Debian packages: PC/SC daemon + virtual reader driver, headers for the pcsc crate, Chromium for the browser
+# Debian packages: a C toolchain for the -sys crates, PC/SC daemon + virtual reader driver, headers for the pcsc crate, Chromium for the browser
 # tests and the demo with a Japanese font for its screenshots, Node.js for Playwright.
 # chromium-l10n: the Japanese browser UI, which the extension's dialog language follows.
-packages=(pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n fonts-ipafont-gothic nodejs npm ca-certificates)
+packages=(gcc libc6-dev pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n fonts-ipafont-gothic nodejs npm python3 ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -29,6 +29,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Playwright 1.65 and `node --test --test-concurrency` need Node.js 20 or newer; Debian 12's own nodejs is 18.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+    say "Node.js 20 or newer is needed for the browser tests and the demo (found: $(node --version 2>/dev/null || echo none))."
+    say "Debian 12 ships Node.js 18: install nodejs 20+ (e.g. Debian 13's package, or NodeSource's nodejs_20.x repository), then rerun."
+    exit 1
 fi
 
 command -v cargo >/dev/null || { say "Rust is missing: install it with rustup (https://rustup.rs), then rerun"; exit 1; }
