@@ -99,8 +99,10 @@ fn serve_one(listener: TcpListener, sender: mpsc::Sender<String>) {
                         .and_then(|v| v.parse::<usize>().ok())
                         .unwrap_or(0);
                     if data.len() >= end + 4 + length {
-                        let body = String::from_utf8_lossy(&data[end + 4..end + 4 + length]).into_owned();
-                        let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+                        let body =
+                            String::from_utf8_lossy(&data[end + 4..end + 4 + length]).into_owned();
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
                         let _ = sender.send(body);
                         break;
                     }
@@ -146,7 +148,11 @@ fn probe(root: &Path, udd: &Path, round: &str) -> Value {
 }
 
 fn ebid_host(args: &[&str]) {
-    let status = Command::new(HOST).args(args).stdout(Stdio::null()).status().unwrap();
+    let status = Command::new(HOST)
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
     assert!(status.success(), "ebid-host {args:?}");
 }
 
@@ -160,7 +166,10 @@ fn chromium_finds_the_host_only_after_install() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    let root = TempDir(std::env::temp_dir().join(format!("ebid-admin-chromium-{}-{unique}", std::process::id())));
+    let root = TempDir(std::env::temp_dir().join(format!(
+        "ebid-admin-chromium-{}-{unique}",
+        std::process::id()
+    )));
     // A fresh profile per round: a profile that already ran the extension need not start its worker again.
     let bare_profile = root.0.join("profile-before");
     let udd = root.0.join("profile");
@@ -179,16 +188,46 @@ fn chromium_finds_the_host_only_after_install() {
 
     let before = probe(&root.0, &bare_profile, "before");
     assert_eq!(before["connected"], false, "{before}");
-    assert!(before["error"].as_str().unwrap_or("").contains("not found"), "{before}");
+    assert!(
+        before["error"].as_str().unwrap_or("").contains("not found"),
+        "{before}"
+    );
+    // What the browser just failed on, doctor names first, for the same profile.
+    let bare_args = [
+        "--browser",
+        "chromium",
+        "--user-data-dir",
+        bare_profile.to_str().unwrap(),
+        "--home",
+        home.to_str().unwrap(),
+    ];
+    let doctor = Command::new(HOST)
+        .args(["doctor", "--json", "--user"])
+        .args(bare_args)
+        .output()
+        .unwrap();
+    assert_eq!(doctor.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    assert_eq!(report["first_failure"], "manifest.chromium", "{report}");
 
     ebid_host(&[&["install", "--user"][..], &host_args].concat());
     let after = probe(&root.0, &udd, "after");
     assert_eq!(after["connected"], true, "{after}");
     assert_eq!(after["message"]["type"], "hello", "{after}");
-    assert_eq!(after["message"]["protocol"], ebid_protocol::PROTOCOL_VERSION, "{after}");
-    assert_eq!(after["message"]["version"], env!("CARGO_PKG_VERSION"), "{after}");
+    assert_eq!(
+        after["message"]["protocol"],
+        ebid_protocol::PROTOCOL_VERSION,
+        "{after}"
+    );
+    assert_eq!(
+        after["message"]["version"],
+        env!("CARGO_PKG_VERSION"),
+        "{after}"
+    );
 
     ebid_host(&[&["uninstall", "--user"][..], &host_args].concat());
     // Chromium may have created the directory itself in the first round: only our file must be gone.
-    assert!(!udd.join("NativeMessagingHosts/jp.ebid.renewal.json").exists());
+    assert!(!udd
+        .join("NativeMessagingHosts/jp.ebid.renewal.json")
+        .exists());
 }
