@@ -24,7 +24,8 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_nanos();
-        let dir = std::env::temp_dir().join(format!("ebid-admin-{tag}-{}-{unique}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("ebid-admin-{tag}-{}-{unique}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }
@@ -71,13 +72,25 @@ fn expected(os: &str, scope: &str, browser: &str) -> (String, Option<String>) {
         ("linux", "user", "edge") => "~/.config/microsoft-edge/NativeMessagingHosts",
         ("linux", "user", "firefox") => "~/.mozilla/native-messaging-hosts",
         ("macos", "system", "chrome") => "/Library/Google/Chrome/NativeMessagingHosts",
-        ("macos", "system", "chromium") => "/Library/Application Support/Chromium/NativeMessagingHosts",
+        ("macos", "system", "chromium") => {
+            "/Library/Application Support/Chromium/NativeMessagingHosts"
+        }
         ("macos", "system", "edge") => "/Library/Microsoft/Edge/NativeMessagingHosts",
-        ("macos", "system", "firefox") => "/Library/Application Support/Mozilla/NativeMessagingHosts",
-        ("macos", "user", "chrome") => "~/Library/Application Support/Google/Chrome/NativeMessagingHosts",
-        ("macos", "user", "chromium") => "~/Library/Application Support/Chromium/NativeMessagingHosts",
-        ("macos", "user", "edge") => "~/Library/Application Support/Microsoft Edge/NativeMessagingHosts",
-        ("macos", "user", "firefox") => "~/Library/Application Support/Mozilla/NativeMessagingHosts",
+        ("macos", "system", "firefox") => {
+            "/Library/Application Support/Mozilla/NativeMessagingHosts"
+        }
+        ("macos", "user", "chrome") => {
+            "~/Library/Application Support/Google/Chrome/NativeMessagingHosts"
+        }
+        ("macos", "user", "chromium") => {
+            "~/Library/Application Support/Chromium/NativeMessagingHosts"
+        }
+        ("macos", "user", "edge") => {
+            "~/Library/Application Support/Microsoft Edge/NativeMessagingHosts"
+        }
+        ("macos", "user", "firefox") => {
+            "~/Library/Application Support/Mozilla/NativeMessagingHosts"
+        }
         ("windows", "system", _) => "/Program Files/ebid-host",
         ("windows", "user", _) => "~/AppData/Local/ebid-host",
         other => panic!("no expectation for {other:?}"),
@@ -137,9 +150,14 @@ fn check_manifest(manifest: &Value, browser: &str, host_path: &str) {
     assert_eq!(manifest["name"], "jp.ebid.renewal");
     assert_eq!(manifest["type"], "stdio");
     assert_eq!(manifest["path"], host_path);
-    assert!(manifest["description"].as_str().is_some_and(|d| !d.is_empty()));
+    assert!(manifest["description"]
+        .as_str()
+        .is_some_and(|d| !d.is_empty()));
     if browser == "firefox" {
-        assert_eq!(manifest["allowed_extensions"], serde_json::json!([FIREFOX_ID]));
+        assert_eq!(
+            manifest["allowed_extensions"],
+            serde_json::json!([FIREFOX_ID])
+        );
         assert!(manifest.get("allowed_origins").is_none());
     } else {
         assert_eq!(
@@ -189,7 +207,8 @@ fn every_os_scope_and_browser_lands_where_the_browser_looks_and_uninstall_leaves
                 let registry = root.path().join("registry.json");
                 match key {
                     Some(key) => {
-                        let values: BTreeMap<String, String> = serde_json::from_value(read_json(&registry)).unwrap();
+                        let values: BTreeMap<String, String> =
+                            serde_json::from_value(read_json(&registry)).unwrap();
                         assert_eq!(values.len(), 1, "{os} {scope} {browser}: {values:?}");
                         assert_eq!(
                             values.get(&key).map(PathBuf::from),
@@ -251,7 +270,11 @@ fn install_is_idempotent_and_extra_ids_are_listed_once() {
             .map(|p| std::fs::read_to_string(root.path().join(p)).ok())
             .collect();
         run_ok(&install);
-        assert_eq!(tree(root.path()), first, "{os}: second install changed the tree");
+        assert_eq!(
+            tree(root.path()),
+            first,
+            "{os}: second install changed the tree"
+        );
         let again: Vec<Option<String>> = first
             .iter()
             .map(|p| std::fs::read_to_string(root.path().join(p)).ok())
@@ -408,7 +431,10 @@ fn doctor_names_a_missing_manifest_first_then_accepts_the_installed_one() {
         .as_str()
         .unwrap()
         .contains("Specified native messaging host not found"));
-    assert!(missing["fix_en"].as_str().unwrap().contains("ebid-host install"));
+    assert!(missing["fix_en"]
+        .as_str()
+        .unwrap()
+        .contains("ebid-host install"));
     assert!(!missing["fix_ja"].as_str().unwrap().is_empty());
     assert_eq!(check(&report, "host.version")["ok"], true);
     // Only installed browsers are checked by default.
@@ -452,7 +478,8 @@ fn doctor_names_a_missing_manifest_first_then_accepts_the_installed_one() {
         .contains("another ebid-host"));
 
     manifest["path"] = Value::from(std::fs::canonicalize(HOST).unwrap().to_str().unwrap());
-    manifest["allowed_origins"] = serde_json::json!(["chrome-extension://abcdefghijklmnopabcdefghijklmnop/"]);
+    manifest["allowed_origins"] =
+        serde_json::json!(["chrome-extension://abcdefghijklmnopabcdefghijklmnop/"]);
     std::fs::write(&manifest_path, manifest.to_string()).unwrap();
     let (code, report) = doctor(root.path(), &[]);
     assert_eq!(
@@ -486,8 +513,13 @@ fn doctor_follows_a_custom_chromium_profile_directory() {
         udd_arg,
     ];
     run_ok(&[&["install"][..], &args].concat());
-    assert!(udd.join("NativeMessagingHosts/jp.ebid.renewal.json").is_file());
-    let (_, report) = doctor(root.path(), &["--browser", "chromium", "--user-data-dir", udd_arg]);
+    assert!(udd
+        .join("NativeMessagingHosts/jp.ebid.renewal.json")
+        .is_file());
+    let (_, report) = doctor(
+        root.path(),
+        &["--browser", "chromium", "--user-data-dir", udd_arg],
+    );
     assert_eq!(check(&report, "manifest.chromium")["ok"], true, "{report}");
     // Without the flag the default per-user and system directories are empty.
     let (_, report) = doctor(root.path(), &["--browser", "chromium"]);

@@ -24,8 +24,14 @@ fn json(relative: &str) -> Value {
 #[test]
 fn host_manifest_templates_match_what_install_writes() {
     for (template, browser) in [
-        ("native-messaging/jp.ebid.renewal.chrome-family.json", Browser::Chrome),
-        ("native-messaging/jp.ebid.renewal.firefox.json", Browser::Firefox),
+        (
+            "native-messaging/jp.ebid.renewal.chrome-family.json",
+            Browser::Chrome,
+        ),
+        (
+            "native-messaging/jp.ebid.renewal.firefox.json",
+            Browser::Firefox,
+        ),
     ] {
         let filled = read(template).replace("@HOST_PATH@", "/usr/bin/ebid-host");
         let from_template: Value = serde_json::from_str(&filled).unwrap();
@@ -37,7 +43,10 @@ fn host_manifest_templates_match_what_install_writes() {
 
 #[test]
 fn chromium_and_edge_policies_name_our_extension_and_host() {
-    for file in ["policies/chrome/ebid-renewal.json", "policies/edge/ebid-renewal.json"] {
+    for file in [
+        "policies/chrome/ebid-renewal.json",
+        "policies/edge/ebid-renewal.json",
+    ] {
         let policy = json(file);
         let forcelist = policy["ExtensionInstallForcelist"][0].as_str().unwrap();
         assert!(
@@ -58,8 +67,12 @@ fn firefox_policy_names_our_extension() {
     let policy = json("policies/firefox/policies.json");
     let settings = &policy["policies"]["ExtensionSettings"][FIREFOX_EXTENSION_ID];
     assert_eq!(settings["installation_mode"], "force_installed");
-    assert!(settings["install_url"].as_str().unwrap().starts_with("https://"));
-    let origins = &policy["policies"]["3rdparty"]["Extensions"][FIREFOX_EXTENSION_ID]["portalOrigins"];
+    assert!(settings["install_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    let origins =
+        &policy["policies"]["3rdparty"]["Extensions"][FIREFOX_EXTENSION_ID]["portalOrigins"];
     assert!(origins.as_array().is_some_and(|o| !o.is_empty()));
 }
 
@@ -71,7 +84,10 @@ fn windows_reg_example_registers_every_browser_key() {
         let location = layout::manifest_location(Os::Windows, Scope::System, browser);
         let key = location.registry_key.unwrap();
         assert!(reg.contains(&format!("[{key}]")), "{key} missing");
-        let value = format!(r#"@="C:\\Program Files\\ebid-host\\{}""#, location.file_name);
+        let value = format!(
+            r#"@="C:\\Program Files\\ebid-host\\{}""#,
+            location.file_name
+        );
         assert!(reg.contains(&value), "{value} missing");
     }
     for vendor in [r"Google\Chrome", r"Microsoft\Edge"] {

@@ -42,7 +42,11 @@ impl Check {
         }
     }
 
-    fn fail(id: impl Into<String>, (ja, en): (String, String), (fix_ja, fix_en): (String, String)) -> Check {
+    fn fail(
+        id: impl Into<String>,
+        (ja, en): (String, String),
+        (fix_ja, fix_en): (String, String),
+    ) -> Check {
         Check {
             id: id.into(),
             ok: false,
@@ -77,7 +81,10 @@ pub fn diagnose(options: &Options, env: &Environment, probe: Option<&mut dyn Car
             "ebid-host {}（プロトコル {PROTOCOL_VERSION}）",
             env!("CARGO_PKG_VERSION")
         ),
-        format!("ebid-host {} (protocol {PROTOCOL_VERSION})", env!("CARGO_PKG_VERSION")),
+        format!(
+            "ebid-host {} (protocol {PROTOCOL_VERSION})",
+            env!("CARGO_PKG_VERSION")
+        ),
     )];
     checks.extend(browser_checks(options, env));
     if let Some(probe) = probe {
@@ -95,7 +102,10 @@ pub fn diagnose(options: &Options, env: &Environment, probe: Option<&mut dyn Car
 fn browser_checks(options: &Options, env: &Environment) -> Vec<Check> {
     let browsers: Vec<Browser> = match &options.browsers {
         Some(list) => list.clone(),
-        None => Browser::ALL.into_iter().filter(|b| is_installed(env, *b)).collect(),
+        None => Browser::ALL
+            .into_iter()
+            .filter(|b| is_installed(env, *b))
+            .collect(),
     };
     if browsers.is_empty() {
         return vec![Check::fail(
@@ -105,7 +115,8 @@ fn browser_checks(options: &Options, env: &Environment) -> Vec<Check> {
                 "No supported browser (Chrome, Edge, Chromium, Firefox) was found.".to_owned(),
             ),
             (
-                "ブラウザをインストールするか、--browser で確認するブラウザを指定してください。".to_owned(),
+                "ブラウザをインストールするか、--browser で確認するブラウザを指定してください。"
+                    .to_owned(),
                 "Install a browser, or name the one to check with --browser.".to_owned(),
             ),
         )];
@@ -189,8 +200,14 @@ fn find_manifest(
 fn install_command(os: Os, browser: Browser, scope: Scope) -> String {
     let scope = scope.name();
     match os {
-        Os::Windows => format!("ebid-host.exe install --{scope} --browser {}", browser.name()),
-        _ if scope == "system" => format!("sudo ebid-host install --system --browser {}", browser.name()),
+        Os::Windows => format!(
+            "ebid-host.exe install --{scope} --browser {}",
+            browser.name()
+        ),
+        _ if scope == "system" => format!(
+            "sudo ebid-host install --system --browser {}",
+            browser.name()
+        ),
         _ => format!("ebid-host install --{scope} --browser {}", browser.name()),
     }
 }
@@ -221,7 +238,11 @@ fn manifest_check(
         Err(e) => {
             let text = e.to_string();
             return (
-                Check::fail(id, (text.clone(), text), reinstall_fix(env.os, browser, default_scope)),
+                Check::fail(
+                    id,
+                    (text.clone(), text),
+                    reinstall_fix(env.os, browser, default_scope),
+                ),
                 None,
             );
         }
@@ -286,7 +307,10 @@ fn manifest_check(
         return (
             Check::fail(
                 id,
-                (format!("{name}: {shown}: {ja}"), format!("{name}: {shown}: {en}")),
+                (
+                    format!("{name}: {shown}: {ja}"),
+                    format!("{name}: {shown}: {en}"),
+                ),
                 fix,
             ),
             None,
@@ -303,7 +327,11 @@ fn manifest_check(
 }
 
 /// What is wrong with a manifest that parsed, if anything (Japanese, English).
-fn manifest_problem(manifest: &HostManifest, options: &Options, env: &Environment) -> Option<(String, String)> {
+fn manifest_problem(
+    manifest: &HostManifest,
+    options: &Options,
+    env: &Environment,
+) -> Option<(String, String)> {
     if manifest.name != HOST_NAME {
         return Some((
             format!("name が {} ではなく {:?} です。", HOST_NAME, manifest.name),
@@ -436,8 +464,15 @@ fn pcsc_fix(os: Os) -> (String, String) {
 }
 
 fn error_text(e: &ErrorInfo) -> (String, String) {
-    let detail = e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
-    (format!("{}{detail}", e.message_ja), format!("{}{detail}", e.message_en))
+    let detail = e
+        .detail
+        .as_deref()
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default();
+    (
+        format!("{}{detail}", e.message_ja),
+        format!("{}{detail}", e.message_en),
+    )
 }
 
 /// PC/SC service → readers → card → recognised → certificate validity; stops at the first failure, since each
@@ -496,7 +531,8 @@ pub fn card_checks(probe: &mut dyn CardProbe, os: Os, now_unix: i64) -> Vec<Chec
                 ErrorCode::NoCard.message_en().to_owned(),
             ),
             (
-                "電子入札用のICカードをICカードリーダーに挿入して、もう一度確認してください。".to_owned(),
+                "電子入札用のICカードをICカードリーダーに挿入して、もう一度確認してください。"
+                    .to_owned(),
                 "Insert the e-bidding IC card and run doctor again.".to_owned(),
             ),
         ));
@@ -549,7 +585,10 @@ pub fn card_checks(probe: &mut dyn CardProbe, os: Os, now_unix: i64) -> Vec<Chec
     };
     checks.push(Check::pass(
         "card.recognised",
-        format!("ICカードを認識しました（{}、{}）。", info.card_type, info.reader),
+        format!(
+            "ICカードを認識しました（{}、{}）。",
+            info.card_type, info.reader
+        ),
         format!("Card recognised ({}, {}).", info.card_type, info.reader),
     ));
     checks.push(expiry_check(&info.summary.not_after, now_unix));
@@ -609,13 +648,23 @@ fn unix_now() -> i64 {
 /// Seconds since the epoch for `YYYY-MM-DDTHH:MM:SS[.fff]Z` (the form the host's certificate summary uses).
 pub fn parse_rfc3339_utc(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
-    if bytes.len() < 20 || bytes[4] != b'-' || bytes[7] != b'-' || bytes[10] != b'T' || !text.ends_with('Z') {
+    if bytes.len() < 20
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || bytes[10] != b'T'
+        || !text.ends_with('Z')
+    {
         return None;
     }
     let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
     let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
@@ -703,7 +752,10 @@ mod tests {
 
     const NOW: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
-    fn run(readers: Result<Vec<ReaderInfo>, ErrorInfo>, cert: Result<CertificateInfo, ErrorInfo>) -> Vec<Check> {
+    fn run(
+        readers: Result<Vec<ReaderInfo>, ErrorInfo>,
+        cert: Result<CertificateInfo, ErrorInfo>,
+    ) -> Vec<Check> {
         card_checks(
             &mut FakeProbe {
                 readers,
@@ -723,7 +775,10 @@ mod tests {
     fn each_card_link_is_named_when_broken() {
         let cert = || Ok(certificate("2027-01-01T00:00:00Z"));
         assert_eq!(
-            last(&run(Err(ErrorInfo::new(ErrorCode::PcscUnavailable)), cert())),
+            last(&run(
+                Err(ErrorInfo::new(ErrorCode::PcscUnavailable)),
+                cert()
+            )),
             ("pcsc.service", false)
         );
         assert_eq!(last(&run(Ok(vec![]), cert())), ("pcsc.readers", false));
@@ -731,8 +786,14 @@ mod tests {
             last(&run(Err(ErrorInfo::new(ErrorCode::NoReader)), cert())),
             ("pcsc.readers", false)
         );
-        assert_eq!(last(&run(Ok(vec![reader(false)]), cert())), ("card.present", false));
-        let unsupported = run(Ok(vec![reader(true)]), Err(ErrorInfo::new(ErrorCode::UnsupportedCard)));
+        assert_eq!(
+            last(&run(Ok(vec![reader(false)]), cert())),
+            ("card.present", false)
+        );
+        let unsupported = run(
+            Ok(vec![reader(true)]),
+            Err(ErrorInfo::new(ErrorCode::UnsupportedCard)),
+        );
         assert_eq!(last(&unsupported), ("card.recognised", false));
         assert!(unsupported
             .last()
@@ -741,9 +802,15 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("/etc/ebid-host/profiles"));
-        let expired = run(Ok(vec![reader(true)]), Ok(certificate("2025-12-31T23:59:59Z")));
+        let expired = run(
+            Ok(vec![reader(true)]),
+            Ok(certificate("2025-12-31T23:59:59Z")),
+        );
         assert_eq!(last(&expired), ("certificate.expiry", false));
-        let jpki = run(Ok(vec![reader(true)]), Err(ErrorInfo::new(ErrorCode::PinRequired)));
+        let jpki = run(
+            Ok(vec![reader(true)]),
+            Err(ErrorInfo::new(ErrorCode::PinRequired)),
+        );
         assert_eq!(last(&jpki), ("card.recognised", true));
         let good = run(Ok(vec![reader(true)]), cert());
         assert!(good.iter().all(|c| c.ok));

@@ -26,7 +26,11 @@ struct WindowsDirs {
 impl Environment {
     /// `home` defaults to `$HOME` (`%USERPROFILE%` on Windows), or `<root>/home` under a root so tests never
     /// touch the real home.
-    pub fn new(os: Os, root: Option<PathBuf>, home: Option<PathBuf>) -> Result<Environment, AdminError> {
+    pub fn new(
+        os: Os,
+        root: Option<PathBuf>,
+        home: Option<PathBuf>,
+    ) -> Result<Environment, AdminError> {
         if root.is_none() && Os::current() != Some(os) {
             return Err(AdminError::ForeignOsNeedsRoot(os));
         }
@@ -42,7 +46,8 @@ impl Environment {
                 app_data: home.as_ref().map(|h| h.join("AppData").join("Roaming")),
             },
             None => WindowsDirs {
-                program_files: env_path("ProgramFiles").unwrap_or_else(|| PathBuf::from(r"C:\Program Files")),
+                program_files: env_path("ProgramFiles")
+                    .unwrap_or_else(|| PathBuf::from(r"C:\Program Files")),
                 program_files_x86: env_path("ProgramFiles(x86)")
                     .unwrap_or_else(|| PathBuf::from(r"C:\Program Files (x86)")),
                 local_app_data: env_path("LOCALAPPDATA"),
@@ -71,8 +76,16 @@ impl Environment {
             Base::Home => self.home.clone().ok_or(AdminError::NoHome)?,
             Base::ProgramFiles => self.windows_dirs.program_files.clone(),
             Base::ProgramFilesX86 => self.windows_dirs.program_files_x86.clone(),
-            Base::LocalAppData => self.windows_dirs.local_app_data.clone().ok_or(AdminError::NoHome)?,
-            Base::AppData => self.windows_dirs.app_data.clone().ok_or(AdminError::NoHome)?,
+            Base::LocalAppData => self
+                .windows_dirs
+                .local_app_data
+                .clone()
+                .ok_or(AdminError::NoHome)?,
+            Base::AppData => self
+                .windows_dirs
+                .app_data
+                .clone()
+                .ok_or(AdminError::NoHome)?,
         };
         Ok(join_relative(&base, place.relative))
     }
@@ -94,7 +107,9 @@ fn home_from_env(os: Os) -> Option<PathBuf> {
 }
 
 fn env_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Whether `path` is absolute for `os` (which may not be the OS this runs on).
@@ -131,7 +146,10 @@ mod tests {
             base: Base::ProgramFiles,
             relative: "ebid-host",
         };
-        assert_eq!(env.resolve(place).unwrap(), PathBuf::from("/t/Program Files/ebid-host"));
+        assert_eq!(
+            env.resolve(place).unwrap(),
+            PathBuf::from("/t/Program Files/ebid-host")
+        );
     }
 
     #[test]

@@ -41,7 +41,9 @@ impl AdminError {
     /// 2 for a usage error (like most command-line tools), 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AdminError::Usage(_) | AdminError::ForeignOsNeedsRoot(_) | AdminError::HostPathNotAbsolute(_) => 2,
+            AdminError::Usage(_)
+            | AdminError::ForeignOsNeedsRoot(_)
+            | AdminError::HostPathNotAbsolute(_) => 2,
             _ => 1,
         }
     }

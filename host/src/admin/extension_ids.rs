@@ -38,9 +38,9 @@ pub fn is_chrome_id(id: &str) -> bool {
 
 /// A Firefox add-on ID: `name@domain` or a braced GUID, as addons.mozilla.org accepts.
 pub fn is_firefox_id(id: &str) -> bool {
-    let email_like = id
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+    let email_like = id.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+    });
     let guid_like = id.len() == 38
         && id.starts_with('{')
         && id.ends_with('}')

@@ -21,7 +21,9 @@ pub fn manifest_dir(
     browser: Browser,
 ) -> Result<PathBuf, AdminError> {
     match user_data_dir {
-        Some(udd) if scope == Scope::User && !browser.is_firefox() => Ok(udd.join("NativeMessagingHosts")),
+        Some(udd) if scope == Scope::User && !browser.is_firefox() => {
+            Ok(udd.join("NativeMessagingHosts"))
+        }
         _ => env.resolve(layout::manifest_location(env.os, scope, browser).dir),
     }
 }
@@ -52,7 +54,10 @@ fn path_text(path: &Path) -> String {
 }
 
 fn selected(options: &Options) -> Vec<Browser> {
-    options.browsers.clone().unwrap_or_else(|| Browser::ALL.to_vec())
+    options
+        .browsers
+        .clone()
+        .unwrap_or_else(|| Browser::ALL.to_vec())
 }
 
 fn open_registry(env: &Environment) -> Result<Option<Box<dyn Registry>>, AdminError> {
@@ -77,7 +82,8 @@ pub fn install(options: &Options, env: &Environment) -> Result<Vec<String>, Admi
             let dir = manifest_dir(env, options.user_data_dir.as_deref(), scope, browser)?;
             record.created_dirs.extend(create_dirs(&dir)?);
             let file = dir.join(&location.file_name);
-            let content = manifest::render(&manifest::build(browser, &host, &options.extension_ids));
+            let content =
+                manifest::render(&manifest::build(browser, &host, &options.extension_ids));
             write_atomically(&file, content.as_bytes())?;
             record.manifests.insert(file.clone());
             lines.push(format!(
@@ -114,7 +120,9 @@ pub fn uninstall(options: &Options, env: &Environment) -> Result<Vec<String>, Ad
             match registry.read(key)? {
                 // Another installation's key (a different manifest file) is not ours to remove.
                 Some(value) if value != path_text(&file) => {
-                    lines.push(format!("残しました / left alone (points elsewhere): {key} = {value}"));
+                    lines.push(format!(
+                        "残しました / left alone (points elsewhere): {key} = {value}"
+                    ));
                 }
                 Some(_) => {
                     registry.delete(key)?;
@@ -143,7 +151,10 @@ pub fn uninstall(options: &Options, env: &Environment) -> Result<Vec<String>, Ad
     for dir in remove_empty_dirs(&others) {
         record.created_dirs.remove(&dir);
     }
-    let others_left = record.created_dirs.iter().any(|d| !record_dir.starts_with(d));
+    let others_left = record
+        .created_dirs
+        .iter()
+        .any(|d| !record_dir.starts_with(d));
     if record.is_empty() && !others_left {
         InstallRecord::remove(&record_dir)?;
         remove_empty_dirs(&record_chain);

@@ -72,7 +72,12 @@ pub enum Browser {
 }
 
 impl Browser {
-    pub const ALL: [Browser; 4] = [Browser::Chrome, Browser::Chromium, Browser::Edge, Browser::Firefox];
+    pub const ALL: [Browser; 4] = [
+        Browser::Chrome,
+        Browser::Chromium,
+        Browser::Edge,
+        Browser::Firefox,
+    ];
 
     /// The name used on the command line and in check ids.
     pub fn name(self) -> &'static str {
@@ -165,19 +170,43 @@ fn manifest_dir_unix(os: Os, scope: Scope, browser: Browser) -> Place {
         (Os::Linux, Scope::System, Chrome) => place(Root, "etc/opt/chrome/native-messaging-hosts"),
         (Os::Linux, Scope::System, Chromium) => place(Root, "etc/chromium/native-messaging-hosts"),
         (Os::Linux, Scope::System, Edge) => place(Root, "etc/opt/edge/native-messaging-hosts"),
-        (Os::Linux, Scope::System, Firefox) => place(Root, "usr/lib/mozilla/native-messaging-hosts"),
-        (Os::Linux, Scope::User, Chrome) => place(Home, ".config/google-chrome/NativeMessagingHosts"),
+        (Os::Linux, Scope::System, Firefox) => {
+            place(Root, "usr/lib/mozilla/native-messaging-hosts")
+        }
+        (Os::Linux, Scope::User, Chrome) => {
+            place(Home, ".config/google-chrome/NativeMessagingHosts")
+        }
         (Os::Linux, Scope::User, Chromium) => place(Home, ".config/chromium/NativeMessagingHosts"),
-        (Os::Linux, Scope::User, Edge) => place(Home, ".config/microsoft-edge/NativeMessagingHosts"),
+        (Os::Linux, Scope::User, Edge) => {
+            place(Home, ".config/microsoft-edge/NativeMessagingHosts")
+        }
         (Os::Linux, Scope::User, Firefox) => place(Home, ".mozilla/native-messaging-hosts"),
         (_, Scope::System, Chrome) => place(Root, "Library/Google/Chrome/NativeMessagingHosts"),
-        (_, Scope::System, Chromium) => place(Root, "Library/Application Support/Chromium/NativeMessagingHosts"),
+        (_, Scope::System, Chromium) => place(
+            Root,
+            "Library/Application Support/Chromium/NativeMessagingHosts",
+        ),
         (_, Scope::System, Edge) => place(Root, "Library/Microsoft/Edge/NativeMessagingHosts"),
-        (_, Scope::System, Firefox) => place(Root, "Library/Application Support/Mozilla/NativeMessagingHosts"),
-        (_, Scope::User, Chrome) => place(Home, "Library/Application Support/Google/Chrome/NativeMessagingHosts"),
-        (_, Scope::User, Chromium) => place(Home, "Library/Application Support/Chromium/NativeMessagingHosts"),
-        (_, Scope::User, Edge) => place(Home, "Library/Application Support/Microsoft Edge/NativeMessagingHosts"),
-        (_, Scope::User, Firefox) => place(Home, "Library/Application Support/Mozilla/NativeMessagingHosts"),
+        (_, Scope::System, Firefox) => place(
+            Root,
+            "Library/Application Support/Mozilla/NativeMessagingHosts",
+        ),
+        (_, Scope::User, Chrome) => place(
+            Home,
+            "Library/Application Support/Google/Chrome/NativeMessagingHosts",
+        ),
+        (_, Scope::User, Chromium) => place(
+            Home,
+            "Library/Application Support/Chromium/NativeMessagingHosts",
+        ),
+        (_, Scope::User, Edge) => place(
+            Home,
+            "Library/Application Support/Microsoft Edge/NativeMessagingHosts",
+        ),
+        (_, Scope::User, Firefox) => place(
+            Home,
+            "Library/Application Support/Mozilla/NativeMessagingHosts",
+        ),
     }
 }
 
@@ -315,7 +344,11 @@ mod tests {
             for scope in Scope::ALL {
                 for browser in Browser::ALL {
                     let location = manifest_location(os, scope, browser);
-                    let key = (location.dir, location.file_name.clone(), location.registry_key.clone());
+                    let key = (
+                        location.dir,
+                        location.file_name.clone(),
+                        location.registry_key.clone(),
+                    );
                     assert!(seen.insert(key), "{os:?} {scope:?} {browser:?} collides");
                     assert_eq!(location.registry_key.is_some(), os == Os::Windows);
                 }

@@ -44,7 +44,12 @@ pub fn build(browser: Browser, host_path: &str, extra_ids: &[String]) -> HostMan
         manifest.allowed_extensions = Some(dedup(ids));
     } else {
         let origins = std::iter::once(CHROME_EXTENSION_ID)
-            .chain(extra_ids.iter().map(String::as_str).filter(|id| is_chrome_id(id)))
+            .chain(
+                extra_ids
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|id| is_chrome_id(id)),
+            )
             .map(chrome_origin);
         manifest.allowed_origins = Some(dedup(origins));
     }
@@ -78,7 +83,11 @@ pub fn allows_our_extension(manifest: &HostManifest, browser: Browser) -> bool {
             .any(|id| id == FIREFOX_EXTENSION_ID)
     } else {
         let origin = chrome_origin(CHROME_EXTENSION_ID);
-        manifest.allowed_origins.iter().flatten().any(|o| *o == origin)
+        manifest
+            .allowed_origins
+            .iter()
+            .flatten()
+            .any(|o| *o == origin)
     }
 }
 

@@ -68,7 +68,10 @@ fn doctor_command(options: &Options, env: &Environment) -> Result<ExitCode, Admi
     };
     let report = doctor::diagnose(options, env, probe);
     if options.json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         print!("{}", doctor::render_text(&report));
     }

@@ -124,8 +124,8 @@ pub fn parse(args: &[String]) -> Result<Options, AdminError> {
             "--home" => options.home = Some(PathBuf::from(value(flag)?)),
             "--os" => {
                 let name = value(flag)?;
-                options.os =
-                    Os::parse(&name).ok_or_else(|| usage(format!("--os {name:?}: use linux, macos or windows")))?;
+                options.os = Os::parse(&name)
+                    .ok_or_else(|| usage(format!("--os {name:?}: use linux, macos or windows")))?;
                 os_given = true;
             }
             "--json" if command == Command::Doctor => options.json = true,
@@ -197,7 +197,9 @@ fn check_user_data_dir(options: &Options) -> Result<(), AdminError> {
         ));
     }
     if options.scopes.contains(&Scope::System) && options.command != Command::Doctor {
-        return Err(usage("--user-data-dir is a per-user location: use it with --user"));
+        return Err(usage(
+            "--user-data-dir is a per-user location: use it with --user",
+        ));
     }
     if options.os == Os::Windows {
         return Err(usage(
@@ -236,7 +238,10 @@ mod tests {
             "abcdefghijklmnopabcdefghijklmnop",
         ]))
         .unwrap();
-        assert_eq!(options.browsers.unwrap(), [Browser::Chrome, Browser::Firefox]);
+        assert_eq!(
+            options.browsers.unwrap(),
+            [Browser::Chrome, Browser::Firefox]
+        );
         assert_eq!(options.extension_ids, ["abcdefghijklmnopabcdefghijklmnop"]);
         assert_eq!(
             parse(&args(&["install", "--browser", "all"]))
@@ -258,7 +263,13 @@ mod tests {
             &["install", "--json"],
             &["install", "--frobnicate"],
             &["install", "--user-data-dir", "/tmp/udd"],
-            &["install", "--user-data-dir", "/tmp/udd", "--browser", "firefox"],
+            &[
+                "install",
+                "--user-data-dir",
+                "/tmp/udd",
+                "--browser",
+                "firefox",
+            ],
             &["frob"],
         ] {
             assert!(parse(&args(bad)).is_err(), "{bad:?} accepted");

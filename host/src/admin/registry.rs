@@ -39,7 +39,9 @@ impl JsonFileRegistry {
     fn store(&self, values: &BTreeMap<String, String>) -> Result<(), AdminError> {
         if values.is_empty() {
             return match std::fs::remove_file(&self.path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(AdminError::io("remove", &self.path, e)),
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(AdminError::io("remove", &self.path, e))
+                }
                 _ => Ok(()),
             };
         }
@@ -157,7 +159,9 @@ mod tests {
         let path = dir.join("registry.json");
         let mut registry = JsonFileRegistry::new(path.clone());
         assert_eq!(registry.read("HKEY_CURRENT_USER\\A").unwrap(), None);
-        registry.write("HKEY_CURRENT_USER\\A", "C:\\x.json").unwrap();
+        registry
+            .write("HKEY_CURRENT_USER\\A", "C:\\x.json")
+            .unwrap();
         assert_eq!(
             registry.read("HKEY_CURRENT_USER\\A").unwrap().as_deref(),
             Some("C:\\x.json")
