@@ -49,6 +49,8 @@ pub enum Command {
 }
 
 /// Everything the host sends.
+// Messages are built and sent one at a time: boxing the large variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum HostMessage {
@@ -71,6 +73,8 @@ pub enum HostMessage {
     },
 }
 
+// Messages are built and sent one at a time: boxing the large variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reply {
