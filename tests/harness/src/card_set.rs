@@ -86,10 +86,13 @@ fn presets() -> Vec<Preset> {
     vec![
         Preset {
             name: "old",
-            description: "現在使用しているICカード (valid profile card)",
+            description: "現在使用しているICカード (profile card near its expiry, as the seed's renewal expects)",
             pin: "1234",
             tries_left: None,
-            options: base("card1"),
+            options: CertOptions {
+                validity: Validity::ExpiresSoon,
+                ..base("card1")
+            },
         },
         Preset {
             name: "new",
