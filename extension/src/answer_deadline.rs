@@ -41,7 +41,7 @@ impl AnswerDeadlines {
         self.pending.push(Pending {
             id: request.id,
             due_ms: now_ms + f64::from(timeout_ms),
-            command: command_kind(&request.command),
+            command: request.command.name(),
             timeout_ms,
         });
     }
@@ -70,21 +70,6 @@ impl AnswerDeadlines {
                 request: p.command.to_string(),
                 waited_s: p.timeout_ms / 1000,
             })
-    }
-}
-
-/// The wire name of a command, for the help desk detail.
-fn command_kind(command: &Command) -> &'static str {
-    match command {
-        Command::ListReaders => "list_readers",
-        Command::Watch => "watch",
-        Command::Unwatch => "unwatch",
-        Command::ReadCertificate { .. } => "read_certificate",
-        Command::PinStatus { .. } => "pin_status",
-        Command::VerifyPin { .. } => "verify_pin",
-        Command::Sign { .. } => "sign",
-        Command::SignChallenge { .. } => "sign_challenge",
-        Command::Forget { .. } => "forget",
     }
 }
 

@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use byteorder::{NativeEndian, ReadBytesExt, WriteBytesExt};
-use ebid_protocol::{Command, ErrorCode, ErrorInfo, HostMessage, Request, MAX_RESPONSE_BYTES};
+use ebid_protocol::{ErrorCode, ErrorInfo, HostMessage, Request, MAX_RESPONSE_BYTES};
 
 /// Lengths above this are not a request that is merely too big: the stream is garbage or hostile, and draining it
 /// would mean reading gigabytes. The session answers once and ends.
@@ -171,21 +171,6 @@ fn printable(cmd: &str) -> String {
     cmd.chars().filter(|c| !c.is_control()).take(40).collect()
 }
 
-/// The command's name for logs: never its arguments (a PIN travels in `verify_pin`).
-pub fn command_name(command: &Command) -> &'static str {
-    match command {
-        Command::ListReaders => "list_readers",
-        Command::Watch => "watch",
-        Command::Unwatch => "unwatch",
-        Command::ReadCertificate { .. } => "read_certificate",
-        Command::PinStatus { .. } => "pin_status",
-        Command::VerifyPin { .. } => "verify_pin",
-        Command::Sign { .. } => "sign",
-        Command::SignChallenge { .. } => "sign_challenge",
-        Command::Forget { .. } => "forget",
-    }
-}
-
 /// The one way to stdout: whole frames under a lock, shared by the request loop and the event thread.
 #[derive(Clone)]
 pub struct FrameWriter {
@@ -247,7 +232,7 @@ pub fn encode_response(message: &HostMessage) -> io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ebid_protocol::Reply;
+    use ebid_protocol::{Command, Reply};
 
     fn frame(body: &[u8]) -> Vec<u8> {
         let mut out = (body.len() as u32).to_ne_bytes().to_vec();

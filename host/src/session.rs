@@ -181,7 +181,7 @@ fn answer(
     writer: &FrameWriter,
     handler: &mut impl Handler,
 ) -> Result<HostMessage, std::io::Result<()>> {
-    let name = framing::command_name(&command);
+    let name = command.name();
     log::debug!("request {id}: {name}");
     let started = Instant::now();
     let hold_events = matches!(command, Command::Watch);

@@ -48,6 +48,24 @@ pub enum Command {
     Forget { reader: String },
 }
 
+impl Command {
+    /// The wire name (`cmd`), never the arguments: what logs and help-desk details may show (a PIN travels in
+    /// `verify_pin`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::ListReaders => "list_readers",
+            Command::Watch => "watch",
+            Command::Unwatch => "unwatch",
+            Command::ReadCertificate { .. } => "read_certificate",
+            Command::PinStatus { .. } => "pin_status",
+            Command::VerifyPin { .. } => "verify_pin",
+            Command::Sign { .. } => "sign",
+            Command::SignChallenge { .. } => "sign_challenge",
+            Command::Forget { .. } => "forget",
+        }
+    }
+}
+
 /// Everything the host sends.
 // Messages are built and sent one at a time: boxing the large variants would buy nothing.
 #[allow(clippy::large_enum_variant)]

@@ -67,3 +67,37 @@ fn host_message_shapes() {
         json!({"type": "response", "id": 4, "result": {"kind": "pin_verified"}})
     );
 }
+
+#[test]
+fn command_names_are_the_wire_names() {
+    let reader = || "R".to_owned();
+    let commands = [
+        Command::ListReaders,
+        Command::Watch,
+        Command::Unwatch,
+        Command::ReadCertificate { reader: reader() },
+        Command::PinStatus { reader: reader() },
+        Command::VerifyPin {
+            reader: reader(),
+            pin: Some(Pin::new("0000")),
+        },
+        Command::Sign {
+            reader: reader(),
+            digest: String::new(),
+        },
+        Command::SignChallenge {
+            reader: reader(),
+            origin: String::new(),
+            challenge: String::new(),
+            purpose: SignPurpose::Login,
+            bound_certificate: None,
+        },
+        Command::Forget { reader: reader() },
+    ];
+    for command in commands {
+        assert_eq!(
+            serde_json::to_value(&command).unwrap()["cmd"],
+            command.name()
+        );
+    }
+}
