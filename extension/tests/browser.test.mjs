@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumFlags } from '../../tests/e2e/lib/chromium-flags.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const extensionDir = resolve(here, '../../out/extension/chrome');
@@ -95,18 +96,7 @@ before(async () => {
     // Chromium on Linux takes its UI language (chrome.i18n) from the environment.
     env: { ...process.env, LANGUAGE: 'ja', LANG: 'ja_JP.UTF-8' },
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--lang=ja',
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-    ],
+    args: chromiumFlags(extensionDir),
   });
   serviceWorker = context.serviceWorkers()[0] || (await context.waitForEvent('serviceworker'));
 });

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { chromiumFlags } from './chromium-flags.mjs';
 import { CHROMIUM, EXTENSION_DIR, EXTENSION_ID, EXTENSION_ORIGIN, HOST, HOST_NAME } from './paths.mjs';
 
 /**
@@ -39,18 +40,7 @@ export async function launchBrowser({ userDataDir, env, headless = true, slowMo 
     viewport: { width: 1024, height: 720 },
     // Playwright adds --disable-extensions by default; the extension is the point here.
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--lang=ja',
-      `--load-extension=${EXTENSION_DIR}`,
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-    ],
+    args: chromiumFlags(EXTENSION_DIR),
     // The host Chromium starts inherits this environment: PCSCLITE_CSOCK_NAME points it at the private pcscd.
     // LANGUAGE=ja makes the browser UI (and chrome.i18n in the extension) Japanese.
     env: { ...process.env, LANGUAGE: 'ja', ...env },
