@@ -2,6 +2,8 @@
 # Builds the extension: Rust → wasm (profile wasm-release), wasm-bindgen --target web, then assembles
 #   out/extension/chrome/   (manifest.json: MV3 service worker, fixed ID via "key")
 #   out/extension/firefox/  (manifest.firefox.json: background scripts, gecko id)
+# and the test builds the browser tests load (loopback portal origins, devPortalOrigins switch):
+#   out/extension/chrome-test/, out/extension/firefox-test/
 # Idempotent: installs the wasm target and the exact wasm-bindgen CLI only when missing.
 set -euo pipefail
 
@@ -31,41 +33,62 @@ if [ "$have" != "$wanted" ]; then
   cargo install wasm-bindgen-cli --version "$wanted"
 fi
 
-say "cargo build (wasm-release)"
-(cd "$root" && cargo build -p ebid-extension --target wasm32-unknown-unknown --profile wasm-release)
-
-pkg="$out/pkg"
-rm -rf "$pkg"
-mkdir -p "$pkg"
-wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$pkg" "$wasm"
+# One wasm per build kind: the production core serves https portal origins only; the test core (cargo feature
+# test-build) also serves loopback origins and the devPortalOrigins switch, for the replica portal.
+build_wasm() {
+  local kind="$1" pkg="$2"
+  local features=()
+  [ "$kind" = test ] && features=(--features test-build)
+  say "cargo build (wasm-release, $kind)"
+  (cd "$root" && cargo build -p ebid-extension --target wasm32-unknown-unknown --profile wasm-release "${features[@]}")
+  rm -rf "$pkg"
+  mkdir -p "$pkg"
+  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$pkg" "$wasm"
+  if [ -n "$wasm_opt" ]; then
+    say "wasm-opt -Oz ($wasm_opt)"
+    "$wasm_opt" -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals \
+      "$pkg/ebid_extension_bg.wasm" -o "$pkg/ebid_extension_bg.opt.wasm"
+    mv "$pkg/ebid_extension_bg.opt.wasm" "$pkg/ebid_extension_bg.wasm"
+  fi
+}
 
 # Optional: npm binaryen's wasm-opt (Debian's binaryen 108 breaks externref modules, so only npm's is used).
 wasm_opt=""
 for candidate in "$here/node_modules/.bin/wasm-opt" "$root/tests/e2e/node_modules/.bin/wasm-opt"; do
   if [ -x "$candidate" ]; then wasm_opt="$candidate"; break; fi
 done
-if [ -n "$wasm_opt" ]; then
-  say "wasm-opt -Oz ($wasm_opt)"
-  "$wasm_opt" -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals \
-    "$pkg/ebid_extension_bg.wasm" -o "$pkg/ebid_extension_bg.opt.wasm"
-  mv "$pkg/ebid_extension_bg.opt.wasm" "$pkg/ebid_extension_bg.wasm"
-else
-  say "wasm-opt not found (optional: npm install binaryen in extension/)"
-fi
+[ -n "$wasm_opt" ] || say "wasm-opt not found (optional: npm install binaryen in extension/)"
 
+pkg="$out/pkg"
+test_pkg="$out/pkg-test"
+build_wasm test "$test_pkg"
+build_wasm production "$pkg"
+
+# assemble BROWSER-DIR MANIFEST PKG [LOOPBACK]: LOOPBACK adds the replica portal's host permissions (test build).
 assemble() {
-  local browser="$1" manifest="$2" dir="$out/$1"
+  local name="$1" manifest="$2" from="$3" loopback="${4:-}" dir="$out/$1"
   rm -rf "$dir"
   mkdir -p "$dir/pkg"
   cp -R "$here/static/." "$dir/"
   cp "$here/managed_schema.json" "$dir/"
-  cp "$here/$manifest" "$dir/manifest.json"
-  cp "$pkg/ebid_extension.js" "$pkg/ebid_extension_bg.wasm" "$dir/pkg/"
-  say "$browser: $dir"
+  if [ -n "$loopback" ]; then
+    python3 - "$here/$manifest" "$dir/manifest.json" <<'PY'
+import json, sys
+manifest = json.load(open(sys.argv[1], encoding="utf-8"))
+manifest["host_permissions"] += ["http://127.0.0.1/*", "http://localhost/*"]
+json.dump(manifest, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False, indent=2)
+PY
+  else
+    cp "$here/$manifest" "$dir/manifest.json"
+  fi
+  cp "$from/ebid_extension.js" "$from/ebid_extension_bg.wasm" "$dir/pkg/"
+  say "$name: $dir"
 }
-assemble chrome manifest.json
-assemble firefox manifest.firefox.json
+assemble chrome manifest.json "$pkg"
+assemble firefox manifest.firefox.json "$pkg"
+assemble chrome-test manifest.json "$test_pkg" loopback
+assemble firefox-test manifest.firefox.json "$test_pkg" loopback
 
 raw=$(wc -c <"$pkg/ebid_extension_bg.wasm")
 gz=$(gzip -9 -c "$pkg/ebid_extension_bg.wasm" | wc -c)

@@ -13,6 +13,8 @@ pub mod diagnosis;
 pub mod flow;
 pub mod host_problem;
 pub mod messages;
+pub mod page_check;
+pub mod portal_call;
 pub mod site_profile;
 pub mod view;
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::flow::{RenewalResult, Screen, UserAction};
+use crate::flow::{Screen, UserAction};
 
 /// Port name the content script opens for one renewal.
 pub const PAGE_PORT: &str = "ebid-page";
@@ -14,19 +14,41 @@ pub const DIALOG_PORT: &str = "ebid-dialog";
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromPage {
-    /// 「ICカード更新」 was clicked; `challenge` is the portal's nonce from the form.
-    Start { challenge: String },
+    /// 「ICカード更新」 was clicked by the user (a trusted event). `origin` is the document's `self.origin` (`"null"`
+    /// when sandboxed); `ancestors` are the origins of every frame above it, nearest first
+    /// (`location.ancestorOrigins`, or what the script could read; `"cross-origin"` for one it could not).
+    Start {
+        origin: String,
+        #[serde(default)]
+        ancestors: Vec<String>,
+    },
+    /// The answer to [`ToPage::Portal`]: `status` 0 when the request did not get through (`error` says why).
+    PortalAnswer {
+        id: u64,
+        status: u16,
+        #[serde(default)]
+        body: String,
+        #[serde(default)]
+        error: Option<String>,
+    },
 }
 
 /// Service worker → content script.
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToPage {
-    /// Open this extension page as the dialog iframe.
-    Started { dialog_url: String },
-    /// Fill the form with this and submit it.
-    Finished { result: RenewalResult },
-    /// Remove the dialog; leave the page as it was.
+    /// The dialog window is open.
+    Started,
+    /// POST these form fields to `path` on the page's own origin, with its session; answer with
+    /// [`FromPage::PortalAnswer`].
+    Portal {
+        id: u64,
+        path: &'static str,
+        fields: serde_json::Map<String, serde_json::Value>,
+    },
+    /// The renewal is verified: show the portal's confirmation page (`path` on the page's own origin) in this frame.
+    Navigate { path: &'static str },
+    /// The flow ended without a result; the page stays as it was.
     Closed,
     /// The worker will not start a flow here (the reason is for the console, not for the bidder).
     Refused { reason: String },
@@ -47,6 +69,10 @@ pub enum FromDialog {
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToDialog {
+    /// The site that asked for the renewal, shown on every screen (as the browser reported it, never page data).
+    Site {
+        origin: String,
+    },
     Screen {
         screen: Screen,
     },
@@ -54,9 +80,10 @@ pub enum ToDialog {
     Gone,
 }
 
-/// The portal's challenge must be plain base64 of sensible size: anything else is not passed to the host.
+/// The portal's challenge must be plain base64 of at least 32 bytes and sensible size: anything else is not passed
+/// to the host (which also refuses challenges under 32 bytes).
 pub fn valid_challenge(challenge: &str) -> bool {
-    (8..=1024).contains(&challenge.len())
+    (43..=1368).contains(&challenge.len())
         && challenge
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
@@ -87,9 +114,22 @@ mod tests {
     #[test]
     fn page_messages() {
         assert!(matches!(
-            serde_json::from_str::<FromPage>(r#"{"type":"start","challenge":"QUJDREVGR0g="}"#)
-                .unwrap(),
-            FromPage::Start { .. }
+            serde_json::from_str::<FromPage>(
+                r#"{"type":"start","origin":"https://a.example","ancestors":["https://a.example"]}"#
+            )
+            .unwrap(),
+            FromPage::Start { ancestors, .. } if ancestors == ["https://a.example"]
+        ));
+        assert!(matches!(
+            serde_json::from_str::<FromPage>(
+                r#"{"type":"portal_answer","id":3,"status":200,"body":"{}"}"#
+            )
+            .unwrap(),
+            FromPage::PortalAnswer {
+                id: 3,
+                status: 200,
+                ..
+            }
         ));
         let json = serde_json::to_string(&ToPage::Closed).unwrap();
         assert_eq!(json, r#"{"type":"closed"}"#);
@@ -97,7 +137,10 @@ mod tests {
 
     #[test]
     fn challenges() {
-        assert!(valid_challenge("QUJDREVGR0hJSktMTU5PUA=="));
+        assert!(valid_challenge(
+            "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
+        ));
+        assert!(!valid_challenge("QUJDREVGR0hJSktMTU5PUA=="));
         assert!(!valid_challenge("short"));
         assert!(!valid_challenge("QUJD REVGR0g="));
         assert!(!valid_challenge(&"A".repeat(2000)));

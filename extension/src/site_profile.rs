@@ -8,47 +8,67 @@ use serde::Serialize;
 /// Origins of the Sapporo e-bidding portal that the extension serves out of the box (manifest `content_scripts`).
 pub const SAPPORO_ORIGINS: &[&str] = &["https://www.ebid.city.sapporo.jp"];
 
-/// Where the form, the button and the applet's hidden fields are on the 利用者登録メニュー画面.
+/// What the content script needs on the 利用者登録メニュー画面: where the flow may start and which button starts it.
+/// Nothing else is taken from the page: the challenge and the result's target are the profile's [`PortalEndpoints`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PageContract {
-    /// CSS selector of the form the applet filled and submitted.
-    pub form: &'static str,
-    /// CSS selector of the 「ICカード更新」 button inside that form.
+    /// Paths of the menu page(s) whose 「ICカード更新」 button starts a renewal (no query, exact match).
+    pub menu_paths: &'static [&'static str],
+    /// CSS selector of the 「ICカード更新」 button.
     pub renew_button: &'static str,
-    /// Field names inside the form.
-    pub fields: FieldNames,
 }
 
+/// The portal's fixed renewal endpoints (paths on the portal origin). The content script calls them with the page's
+/// session; where they are is never read from the page, so injected HTML cannot redirect or pre-seed a renewal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldNames {
+pub struct PortalEndpoints {
+    /// POST → `{"challenge": base64}`: a fresh challenge for this session.
     pub challenge: &'static str,
-    pub old_certificate: &'static str,
-    pub old_signature: &'static str,
-    pub new_certificate: &'static str,
-    pub new_signature: &'static str,
+    /// POST challenge + current certificate + its signature → `{"challenge": base64}` for the new card.
+    pub current: &'static str,
+    /// POST second challenge + new certificate + its signature → `{"confirm": path}`.
+    pub new: &'static str,
+    /// GET: 電子証明書更新確認画面, shown in the menu's frame when both steps passed.
+    pub confirm: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SiteProfile {
     pub name: &'static str,
     pub page: PageContract,
+    #[serde(skip)]
+    pub endpoints: PortalEndpoints,
+}
+
+impl SiteProfile {
+    /// Whether a page at `path` (query and fragment already dropped) may start the flow.
+    pub fn is_menu_path(&self, path: &str) -> bool {
+        self.page.menu_paths.contains(&path)
+    }
 }
 
 /// The Sapporo portal's 利用者登録メニュー画面 (and the replica in tests/portal, which follows it).
 pub const SAPPORO: SiteProfile = SiteProfile {
     name: "sapporo",
     page: PageContract {
-        form: "form[name=\"frmRenew\"]",
+        menu_paths: &["/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp"],
         renew_button: "input[name=\"btnIcRenew\"], button[name=\"btnIcRenew\"]",
-        fields: FieldNames {
-            challenge: "challenge",
-            old_certificate: "oldCertificate",
-            old_signature: "oldSignature",
-            new_certificate: "newCertificate",
-            new_signature: "newSignature",
-        },
+    },
+    endpoints: PortalEndpoints {
+        challenge: "/CALS/Accepter/ebidmlit/riyousha/IcRenewChallenge.do",
+        current: "/CALS/Accepter/ebidmlit/riyousha/IcRenewCurrent.do",
+        new: "/CALS/Accepter/ebidmlit/riyousha/IcRenewNew.do",
+        confirm: "/CALS/Accepter/ebidmlit/riyousha/IcRenewConfirm.do",
     },
 };
+
+/// A test build (cargo feature `test-build`, made by build.sh into `out/extension/chrome-test`) also serves
+/// loopback http origins, for the replica portal. A production build serves https portal origins only.
+pub const TEST_BUILD: bool = cfg!(feature = "test-build");
+
+fn test_origin_allowed(origin: &str) -> bool {
+    TEST_BUILD && is_loopback(origin)
+}
 
 /// Why an entry of an admin's or tester's origin list was not taken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,7 +89,8 @@ pub struct PortalOrigins {
 impl PortalOrigins {
     /// `managed` is `chrome.storage.managed` key `portalOrigins`; `dev` is `chrome.storage.local` key
     /// `devPortalOrigins`. Managed entries may be any origin the extension holds host permissions for (the built-in
-    /// ones and loopback); dev entries must be loopback, so a talked-into user cannot add a foreign site.
+    /// ones; loopback too in a test build). The dev list exists in test builds only and takes loopback origins
+    /// only, so a talked-into user cannot add a foreign site; a production build ignores it.
     pub fn new(managed: &[String], dev: &[String]) -> Self {
         let mut origins = PortalOrigins {
             builtin: SAPPORO_ORIGINS.iter().map(|s| s.to_string()).collect(),
@@ -77,7 +98,7 @@ impl PortalOrigins {
         };
         for entry in managed {
             match normalize_origin(entry) {
-                Some(o) if is_loopback(&o) || SAPPORO_ORIGINS.contains(&o.as_str()) => {
+                Some(o) if test_origin_allowed(&o) || SAPPORO_ORIGINS.contains(&o.as_str()) => {
                     push_unique(&mut origins.managed, o)
                 }
                 Some(_) => origins.rejected.push(RejectedOrigin {
@@ -92,6 +113,10 @@ impl PortalOrigins {
         }
         for entry in dev {
             match normalize_origin(entry) {
+                _ if !TEST_BUILD => origins.rejected.push(RejectedOrigin {
+                    entry: entry.clone(),
+                    reason: "devPortalOrigins works in test builds only",
+                }),
                 Some(o) if is_loopback(&o) => push_unique(&mut origins.dev, o),
                 Some(_) => origins.rejected.push(RejectedOrigin {
                     entry: entry.clone(),
@@ -220,6 +245,13 @@ pub fn origin_of_url(url: &str) -> Option<String> {
     normalize_origin(&format!("{scheme}://{authority}"))
 }
 
+/// The path of a page URL, without query and fragment (`None` for URLs without an authority).
+pub fn path_of_url(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let rest = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    Some(rest.find('/').map_or("/", |i| &rest[i..]))
+}
+
 /// `http://127.0.0.1[:port]`, `http://localhost[:port]` or `http://[::1][:port]`: the replica portal of the tests.
 pub fn is_loopback(origin: &str) -> bool {
     let Some(rest) = origin.strip_prefix("http://") else {
@@ -283,7 +315,8 @@ mod tests {
     }
 
     #[test]
-    fn dev_list_takes_loopback_only() {
+    #[cfg(feature = "test-build")]
+    fn test_build_dev_list_takes_loopback_only() {
         let origins = PortalOrigins::new(
             &[],
             &strings(&["http://127.0.0.1:18080", "https://evil.example", "nonsense"]),
@@ -296,14 +329,46 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(feature = "test-build"))]
+    fn production_build_has_no_dev_switch_and_no_loopback() {
+        let origins = PortalOrigins::new(
+            &strings(&["http://127.0.0.1:18080"]),
+            &strings(&["http://127.0.0.1:18080", "http://localhost:9000"]),
+        );
+        assert!(!origins.allows("http://127.0.0.1:18080"));
+        assert!(!origins.allows("http://localhost:9000"));
+        assert!(origins.dev.is_empty() && origins.managed.is_empty());
+        assert_eq!(origins.rejected.len(), 3);
+        assert!(origins.dynamic().is_empty());
+    }
+
+    #[test]
     fn managed_list_takes_origins_the_manifest_covers() {
         let origins = PortalOrigins::new(
-            &strings(&["http://localhost:9000", "https://other-city.example"]),
+            &strings(&[
+                "https://www.ebid.city.sapporo.jp",
+                "http://www.ebid.city.sapporo.jp",
+                "https://other-city.example",
+            ]),
             &[],
         );
-        assert!(origins.allows("http://localhost:9000"));
+        assert!(origins.allows("https://www.ebid.city.sapporo.jp"));
+        assert!(!origins.allows("http://www.ebid.city.sapporo.jp"));
         assert!(!origins.allows("https://other-city.example"));
-        assert_eq!(origins.rejected.len(), 1);
+        assert_eq!(origins.rejected.len(), 2);
+    }
+
+    #[test]
+    fn menu_paths_are_exact() {
+        assert!(SAPPORO.is_menu_path("/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp"));
+        assert!(!SAPPORO.is_menu_path("/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp/x"));
+        assert!(!SAPPORO.is_menu_path("/files/riyoushaMenu.jsp"));
+        assert_eq!(
+            path_of_url("http://127.0.0.1:1/CALS/a.jsp?x=/b#c"),
+            Some("/CALS/a.jsp")
+        );
+        assert_eq!(path_of_url("https://a.example"), Some("/"));
+        assert_eq!(path_of_url("about:blank"), None);
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub const OPTIONAL_ELEMENTS: &[&str] = &[
     "pin-ok",
     "swap-notice",
     "refused-detail",
+    "refused-pointer",
     "failed-detail",
 ];
 
@@ -199,6 +200,7 @@ pub fn view(screen: &Screen, lang: Lang) -> View {
                         Refusal::Unsupported => "refused_unsupported",
                     }),
                 )],
+                shown: vec!["refused-pointer"],
                 focus: Some("refused-close"),
                 ..View::default()
             };
@@ -206,6 +208,27 @@ pub fn view(screen: &Screen, lang: Lang) -> View {
                 v.texts
                     .push(("refused-detail", Text::Plain(lang.pick(e).to_string())));
                 v.shown.push("refused-detail");
+            }
+            v
+        }
+        Screen::PortalRefused {
+            title,
+            message,
+            registration_pointer,
+        } => {
+            let mut v = View {
+                section: "screen-refused",
+                texts: vec![("refused-reason", Text::Plain(title.clone()))],
+                focus: Some("refused-close"),
+                ..View::default()
+            };
+            if !message.is_empty() {
+                v.texts
+                    .push(("refused-detail", Text::Plain(message.clone())));
+                v.shown.push("refused-detail");
+            }
+            if *registration_pointer {
+                v.shown.push("refused-pointer");
             }
             v
         }
@@ -223,6 +246,11 @@ pub fn view(screen: &Screen, lang: Lang) -> View {
                         v.texts.push(("failed-detail", Text::Plain(detail)));
                         v.shown.push("failed-detail");
                     }
+                }
+                Failure::Portal { detail } => {
+                    v.texts.push(("failed-message", msg("portal_unreachable")));
+                    v.texts.push(("failed-detail", Text::Plain(detail.clone())));
+                    v.shown.push("failed-detail");
                 }
                 Failure::Card(e) => {
                     v.texts
@@ -247,6 +275,7 @@ fn progress_key(step: Progress, card: Which) -> &'static str {
         (Progress::ReadingCard, Which::New) => "progress_reading_new",
         (Progress::CheckingPin, _) => "progress_checking_pin",
         (Progress::Signing, _) => "progress_signing",
+        (Progress::Portal, _) => "progress_portal",
     }
 }
 

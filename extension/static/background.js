@@ -51,6 +51,36 @@ async function syncContentScript(matches) {
   }
 }
 
+// The dialog runs in its own popup window, out of the portal page's reach (no page script can focus, cover, restyle
+// or read it). Called by the wasm core; `opened` gets the window id, or null when no window could be made.
+const DIALOG_WIDTH = 560;
+const DIALOG_HEIGHT = 500;
+globalThis.ebidOpenDialogWindow = async (url, openerTabId, opened) => {
+  let where = {};
+  try {
+    const tab = await chrome.tabs.get(openerTabId);
+    const opener = await chrome.windows.get(tab.windowId);
+    where = {
+      left: Math.max(0, Math.round(opener.left + (opener.width - DIALOG_WIDTH) / 2)),
+      top: Math.max(0, Math.round(opener.top + (opener.height - DIALOG_HEIGHT) / 3)),
+    };
+  } catch (_) {
+    // No opener to centre on: the browser places the window.
+  }
+  try {
+    const made = await chrome.windows.create({
+      url, type: 'popup', focused: true, width: DIALOG_WIDTH, height: DIALOG_HEIGHT, ...where,
+    });
+    opened(made.id);
+  } catch (error) {
+    console.error('[ebid] the dialog window could not be opened:', error);
+    opened(null);
+  }
+};
+globalThis.ebidCloseDialogWindow = (windowId) => {
+  chrome.windows.remove(windowId).catch(() => {});
+};
+
 const ready = init().then(loadConfig);
 ready.catch((error) => console.error('[ebid] the extension core failed to start:', error));
 // For tests and diagnosis: resolves to the portal-origin report once the core runs.

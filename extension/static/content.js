@@ -1,19 +1,21 @@
-// Content script on portal pages (all frames). Thin on purpose: it asks the service worker for its page profile,
-// takes over the 「ICカード更新」 button, shows the extension's dialog in an iframe, and finally fills the form the
-// Java applet used to fill and submits it. No wasm here: the portal's CSP would block it.
+// Content script on portal pages (all frames). Thin on purpose: it asks the service worker whether this is a portal
+// menu page, takes over the 「ICカード更新」 button on a real user click, and carries the worker's calls to the
+// portal's fixed endpoints with the page's session. It takes nothing from the page: no challenge, no form, no
+// target. The dialog (and the PIN) live in an extension popup window. No wasm here: the portal's CSP would block it.
 (() => {
   'use strict';
   // The static and the dynamically registered script may both match: run once per frame.
   if (globalThis.__ebidRenewalContent) return;
   globalThis.__ebidRenewalContent = true;
 
-  const DIALOG_ID = 'ebid-renewal-dialog';
+  const PORTAL_TIMEOUT_MS = 20000;
+  const MAX_BODY_CHARS = 65536;
   let profile = null;
   let running = false;
 
   chrome.runtime.sendMessage({ type: 'ebid.profile' }).then(
     (answer) => {
-      if (!answer || !answer.page) return; // not a portal page on the list
+      if (!answer || !answer.page) return; // not a portal menu page on the list
       profile = answer;
       // Capture phase on window: runs before the button's own onclick (the applet call), which is then stopped.
       window.addEventListener('click', onClick, true);
@@ -25,29 +27,35 @@
     const target = event.target instanceof Element ? event.target : null;
     const button = target && target.closest(profile.page.renew_button);
     if (!button) return;
-    const form = button.closest(profile.page.form) || document.querySelector(profile.page.form);
-    if (!form) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    if (!running) start(form);
+    // element.click() and dispatchEvent() from page script are not the bidder's intent.
+    if (!event.isTrusted) {
+      console.warn('[ebid] ignored a synthetic click on the renewal button');
+      return;
+    }
+    if (!running) start();
   }
 
-  function field(form, name) {
-    const element = form.elements.namedItem(name);
-    return element instanceof HTMLInputElement ? element : null;
+  // Origins of the frames above this one, nearest first. Chrome lists them; elsewhere, a frame whose location
+  // cannot be read is another site's.
+  function ancestorOrigins() {
+    if (location.ancestorOrigins) return Array.from(location.ancestorOrigins);
+    const origins = [];
+    for (let w = window; w !== w.parent; w = w.parent) {
+      try {
+        origins.push(w.parent.location.origin);
+      } catch (_) {
+        origins.push('cross-origin');
+      }
+    }
+    return origins;
   }
 
-  function start(form) {
-    const names = profile.page.fields;
-    const challengeInput = field(form, names.challenge);
-    const challenge = challengeInput ? challengeInput.value : '';
+  function start() {
     running = true;
-    let frame = null;
     let port = chrome.runtime.connect({ name: 'ebid-page' });
-
     const finish = () => {
-      if (frame) frame.remove();
-      frame = null;
       running = false;
       if (port) {
         const p = port;
@@ -55,19 +63,18 @@
         p.disconnect();
       }
     };
-
     port.onMessage.addListener((message) => {
       switch (message && message.type) {
         case 'started':
-          frame = openDialog(message.dialog_url);
           break;
-        case 'finished': {
-          const filled = fill(form, names, challenge, message.result);
+        case 'portal':
+          callPortal(message).then((answer) => port && port.postMessage(answer));
+          break;
+        case 'navigate':
           finish();
-          // The portal renders 電子証明書更新確認画面 itself from the submitted fields.
-          if (filled) HTMLFormElement.prototype.submit.call(form);
+          // The portal renders 電子証明書更新確認画面 for the session's verified renewal.
+          location.assign(samePortalUrl(message.path));
           break;
-        }
         case 'refused':
           console.warn('[ebid] renewal not started:', message.reason);
           finish();
@@ -80,42 +87,29 @@
       port = null;
       finish();
     });
-    port.postMessage({ type: 'start', challenge });
+    port.postMessage({ type: 'start', origin: self.origin, ancestors: ancestorOrigins() });
   }
 
-  // Fills all five fields or none.
-  function fill(form, names, challenge, result) {
-    if (!result || result.challenge !== challenge) return false;
-    const pairs = [
-      [names.old_certificate, result.old_certificate],
-      [names.old_signature, result.old_signature],
-      [names.new_certificate, result.new_certificate],
-      [names.new_signature, result.new_signature],
-    ];
-    const inputs = pairs.map(([name]) => field(form, name));
-    if (inputs.some((input) => !input)) {
-      console.error('[ebid] the renewal form lacks a field; nothing was submitted');
-      return false;
+  // Only paths on this page's own origin: the worker names the endpoint from its site profile.
+  function samePortalUrl(path) {
+    if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) throw new Error('bad path');
+    return location.origin + path;
+  }
+
+  async function callPortal({ id, path, fields }) {
+    try {
+      const response = await fetch(samePortalUrl(path), {
+        method: 'POST',
+        credentials: 'same-origin',
+        redirect: 'error',
+        cache: 'no-store',
+        body: new URLSearchParams(fields || {}),
+        signal: AbortSignal.timeout(PORTAL_TIMEOUT_MS),
+      });
+      const body = (await response.text()).slice(0, MAX_BODY_CHARS);
+      return { type: 'portal_answer', id, status: response.status, body };
+    } catch (error) {
+      return { type: 'portal_answer', id, status: 0, error: String(error).slice(0, 200) };
     }
-    inputs.forEach((input, i) => {
-      input.value = pairs[i][1];
-    });
-    return true;
-  }
-
-  function openDialog(url) {
-    const old = document.getElementById(DIALOG_ID);
-    if (old) old.remove();
-    const iframe = document.createElement('iframe');
-    iframe.id = DIALOG_ID;
-    iframe.setAttribute('data-testid', DIALOG_ID);
-    iframe.title = chrome.i18n.getMessage('dialog_title');
-    iframe.src = url;
-    iframe.style.cssText =
-      'position:fixed;inset:0;width:100%;height:100%;border:0;margin:0;padding:0;' +
-      'z-index:2147483647;background:transparent;color-scheme:normal;display:block;';
-    (document.body || document.documentElement).appendChild(iframe);
-    iframe.addEventListener('load', () => iframe.focus());
-    return iframe;
   }
 })();

@@ -41,8 +41,12 @@ async function main() {
   options_diagnose();
 
   const { managed, dev } = await currentLists();
+  const report = check_origins(managed, dev);
+  listOrigins(report);
+  // The loopback test switch exists in test builds only.
+  if (!report.testBuild) return;
+  document.getElementById('dev-origins-section').hidden = false;
   document.getElementById('dev-origins').value = (Array.isArray(dev) ? dev : []).join('\n');
-  listOrigins(check_origins(managed, dev));
 
   document.getElementById('dev-origins-save').addEventListener('click', async () => {
     const status = document.getElementById('dev-origins-status');

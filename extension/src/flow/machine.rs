@@ -12,7 +12,8 @@ use ebid_protocol::{
 
 use super::pin_check::check_pin_format;
 use super::screen::{Failure, Notice, Progress, Refusal, Screen, SwapStage, Which};
-use super::{Effect, Input, RenewalResult, UserAction};
+use super::{Effect, Input, UserAction};
+use crate::portal_call::{read_answer, PortalCall, PortalProblem, PortalReply, PortalStep};
 
 /// A card the flow works with, and what it has learnt about it.
 #[derive(Debug, Clone)]
@@ -44,6 +45,8 @@ enum Phase {
     /// Reading the certificate after the PIN (JPKI hides it until then).
     ReadAfterPin(Which),
     Sign(Which),
+    /// A call to the portal is outstanding.
+    Portal(PortalStep),
     Swap {
         stage: SwapStage,
         notice: Option<Notice>,
@@ -59,14 +62,16 @@ enum Phase {
 #[derive(Debug)]
 pub struct RenewalFlow {
     origin: String,
-    challenge: String,
+    /// The portal's challenge for the current card, fetched by the flow itself (never from the page).
+    challenge: Option<String>,
+    /// The portal's challenge for the new card, given in answer to the current card's consent.
+    new_card_challenge: Option<String>,
     phase: Phase,
     next_id: u64,
     awaiting: Option<u64>,
     readers: Vec<ReaderInfo>,
     current: Option<Card>,
     new: Option<Card>,
-    old_signature: Option<String>,
     /// The read outstanding was started because `list_readers` showed a card, not because of an event.
     read_from_listing: bool,
     /// Such a card turned out to be gone: trust only events until the host answers well again, else a reader
@@ -75,21 +80,26 @@ pub struct RenewalFlow {
 }
 
 impl RenewalFlow {
-    /// `origin` is the portal origin as the browser reported the sender; `challenge` the portal's base64 nonce.
-    pub fn new(origin: impl Into<String>, challenge: impl Into<String>) -> Self {
+    /// `origin` is the portal origin as the browser reported the sender.
+    pub fn new(origin: impl Into<String>) -> Self {
         RenewalFlow {
             origin: origin.into(),
-            challenge: challenge.into(),
+            challenge: None,
+            new_card_challenge: None,
             phase: Phase::Connecting,
             next_id: 1,
             awaiting: None,
             readers: Vec::new(),
             current: None,
             new: None,
-            old_signature: None,
             read_from_listing: false,
             listing_misled: false,
         }
+    }
+
+    /// The portal origin the cards sign for.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The first screen, before the host has answered.
@@ -133,6 +143,20 @@ impl RenewalFlow {
                 // The readers changed for real: a listing can be believed again.
                 self.listing_misled = false;
                 self.on_event(event, &mut out)
+            }
+            Input::Portal {
+                id,
+                status,
+                body,
+                error,
+            } => {
+                if self.awaiting == Some(id) {
+                    self.awaiting = None;
+                    if let Phase::Portal(step) = self.phase {
+                        let answer = read_answer(step, status, &body, error.as_deref());
+                        self.on_portal_answer(step, answer, &mut out);
+                    }
+                }
             }
             Input::User(UserAction::Ok) => self.on_ok(&mut out),
             Input::User(UserAction::Pin { pin, operator: _ }) => self.on_pin(pin, &mut out),
@@ -303,13 +327,8 @@ impl RenewalFlow {
                 Which::New => self.take_new_certificate(info, true, out),
             },
 
-            (Phase::Sign(Which::Current), Ok(Reply::Signature { signature, .. })) => {
-                self.old_signature = Some(signature);
-                let reader = self.current.as_ref().map(|c| c.reader.clone());
-                self.swap(SwapStage::AwaitRemoval, None, reader, out);
-            }
-            (Phase::Sign(Which::New), Ok(Reply::Signature { signature, .. })) => {
-                self.finish(signature, out)
+            (Phase::Sign(which), Ok(Reply::Signature { signature, .. })) => {
+                self.hand_over(which, signature, out)
             }
             (Phase::Sign(which), Err(e)) if e.code == ErrorCode::PinRequired => {
                 // The card forgot the PIN (reset by another program): ask again.
@@ -703,6 +722,25 @@ impl RenewalFlow {
     }
 
     fn sign(&mut self, which: Which, out: &mut Vec<Effect>) {
+        let Some(challenge) = self.challenge_for(which) else {
+            // The current card's challenge is fetched once its PIN is in, so it is fresh when signed.
+            return match which {
+                Which::Current => self.call_portal(
+                    PortalCall {
+                        step: PortalStep::Challenge,
+                        fields: Vec::new(),
+                    },
+                    out,
+                ),
+                Which::New => self.fail(
+                    Failure::Card(
+                        ErrorInfo::new(ErrorCode::Internal)
+                            .with_detail("no challenge for the new card"),
+                    ),
+                    out,
+                ),
+            };
+        };
         let reader = self.reader_of(which);
         let (purpose, bound_certificate) = match which {
             Which::Current => (SignPurpose::RenewCurrent, None),
@@ -719,7 +757,7 @@ impl RenewalFlow {
             Command::SignChallenge {
                 reader,
                 origin: self.origin.clone(),
-                challenge: self.challenge.clone(),
+                challenge,
                 purpose,
                 bound_certificate,
             },
@@ -728,11 +766,14 @@ impl RenewalFlow {
         self.show_progress(Progress::Signing, which, out);
     }
 
-    fn finish(&mut self, new_signature: String, out: &mut Vec<Effect>) {
-        let old = self.current.as_ref().and_then(|c| c.certificate.as_ref());
-        let new = self.new.as_ref().and_then(|c| c.certificate.as_ref());
-        let (Some(old), Some(new), Some(old_signature)) = (old, new, self.old_signature.clone())
-        else {
+    /// Hands a card's signature to the portal with its certificate and the challenge it signed.
+    fn hand_over(&mut self, which: Which, signature: String, out: &mut Vec<Effect>) {
+        let certificate = self
+            .card(which)
+            .and_then(|c| c.certificate.as_ref())
+            .map(|c| c.certificate.clone());
+        let challenge = self.challenge_for(which);
+        let (Some(certificate), Some(challenge)) = (certificate, challenge) else {
             return self.fail(
                 Failure::Card(
                     ErrorInfo::new(ErrorCode::Internal).with_detail("renewal data incomplete"),
@@ -740,16 +781,97 @@ impl RenewalFlow {
                 out,
             );
         };
-        let result = RenewalResult {
-            challenge: self.challenge.clone(),
-            old_certificate: old.certificate.clone(),
-            old_signature,
-            new_certificate: new.certificate.clone(),
-            new_signature,
+        let call = match which {
+            Which::Current => PortalCall {
+                step: PortalStep::Current,
+                fields: vec![
+                    ("challenge", challenge),
+                    ("oldCertificate", certificate),
+                    ("oldSignature", signature),
+                ],
+            },
+            Which::New => PortalCall {
+                step: PortalStep::New,
+                fields: vec![
+                    ("challenge", challenge),
+                    ("newCertificate", certificate),
+                    ("newSignature", signature),
+                ],
+            },
         };
-        self.phase = Phase::Done;
-        out.push(Effect::Show(Screen::Done));
-        out.push(Effect::Finish(result));
+        self.call_portal(call, out);
+    }
+
+    fn call_portal(&mut self, call: PortalCall, out: &mut Vec<Effect>) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.awaiting = Some(id);
+        self.phase = Phase::Portal(call.step);
+        out.push(Effect::Show(Screen::Progress {
+            step: Progress::Portal,
+            card: match call.step {
+                PortalStep::New => Which::New,
+                PortalStep::Challenge | PortalStep::Current => Which::Current,
+            },
+        }));
+        out.push(Effect::Portal { id, call });
+    }
+
+    fn on_portal_answer(
+        &mut self,
+        step: PortalStep,
+        answer: Result<PortalReply, PortalProblem>,
+        out: &mut Vec<Effect>,
+    ) {
+        match (step, answer) {
+            (PortalStep::Challenge, Ok(PortalReply::Challenge(challenge))) => {
+                self.challenge = Some(challenge);
+                self.sign(Which::Current, out);
+            }
+            // The portal took the current card's consent: now the new card.
+            (PortalStep::Current, Ok(PortalReply::Challenge(challenge))) => {
+                self.new_card_challenge = Some(challenge);
+                let reader = self.current.as_ref().map(|c| c.reader.clone());
+                self.swap(SwapStage::AwaitRemoval, None, reader, out);
+            }
+            (PortalStep::New, Ok(PortalReply::Confirmed)) => {
+                self.phase = Phase::Done;
+                out.push(Effect::Show(Screen::Done));
+                out.push(Effect::Finish);
+            }
+            (_, Ok(_)) => self.fail(
+                Failure::Portal {
+                    detail: format!("{step:?}: unexpected answer"),
+                },
+                out,
+            ),
+            (
+                _,
+                Err(PortalProblem::Refused {
+                    title,
+                    message,
+                    registration_pointer,
+                    ..
+                }),
+            ) => {
+                self.phase = Phase::Stopped;
+                out.push(Effect::Show(Screen::PortalRefused {
+                    title,
+                    message,
+                    registration_pointer,
+                }));
+            }
+            (_, Err(PortalProblem::Unreachable { detail })) => {
+                self.fail(Failure::Portal { detail }, out)
+            }
+        }
+    }
+
+    fn challenge_for(&self, which: Which) -> Option<String> {
+        match which {
+            Which::Current => self.challenge.clone(),
+            Which::New => self.new_card_challenge.clone(),
+        }
     }
 
     /// Shows 「ICカードを挿入してください」 and looks at the readers once.

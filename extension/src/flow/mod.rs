@@ -9,13 +9,14 @@ mod screen;
 mod tests;
 
 use ebid_protocol::{ErrorInfo, Event, HostMessage, Pin, Reply, Request};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 pub use machine::RenewalFlow;
 pub use pin_check::check_pin_format;
 pub use screen::{Failure, Notice, Progress, Refusal, Screen, SwapStage, Which};
 
 use crate::host_problem::HostProblem;
+use crate::portal_call::PortalCall;
 
 // Inputs are moved once into the machine; boxing the large answers would buy nothing.
 #[allow(clippy::large_enum_variant)]
@@ -32,6 +33,13 @@ pub enum Input {
     },
     Event(Event),
     User(UserAction),
+    /// The page's answer to [`Effect::Portal`] `id`, as the content script got it (`status` 0: no answer).
+    Portal {
+        id: u64,
+        status: u16,
+        body: String,
+        error: Option<String>,
+    },
 }
 
 impl Input {
@@ -81,18 +89,14 @@ pub enum UserAction {
 pub enum Effect {
     Send(Request),
     Show(Screen),
-    /// The flow succeeded: hand this to the page.
-    Finish(RenewalResult),
-    /// The flow ended without a result: remove the dialog, leave the page as it was.
+    /// POST to the portal's fixed endpoint for this step, through the page (its session); answered by
+    /// [`Input::Portal`] with the same id.
+    Portal {
+        id: u64,
+        call: PortalCall,
+    },
+    /// The portal verified both cards: show its confirmation page in the portal's frame.
+    Finish,
+    /// The flow ended without a result: close the dialog, leave the page as it was.
     Close,
-}
-
-/// What the page's form receives: the applet's hidden fields. Base64 throughout.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RenewalResult {
-    pub challenge: String,
-    pub old_certificate: String,
-    pub old_signature: String,
-    pub new_certificate: String,
-    pub new_signature: String,
 }

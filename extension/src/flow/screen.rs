@@ -19,6 +19,8 @@ pub enum Progress {
     ReadingCard,
     CheckingPin,
     Signing,
+    /// Waiting for the portal (a challenge, or its check of a signature).
+    Portal,
 }
 
 /// Informational line shown while waiting for a card.
@@ -65,6 +67,10 @@ pub enum Refusal {
 pub enum Failure {
     Host(HostProblem),
     Card(ErrorInfo),
+    /// The portal did not answer as its contract says.
+    Portal {
+        detail: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,5 +113,12 @@ pub enum Screen {
     },
     Failed {
         failure: Failure,
+    },
+    /// The portal refused a step, in its own words.
+    PortalRefused {
+        title: String,
+        message: String,
+        /// Point to 2.1.3 利用者情報の新規登録 (unregistered or expired current card).
+        registration_pointer: bool,
     },
 }

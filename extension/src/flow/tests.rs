@@ -7,9 +7,12 @@ use ebid_protocol::{
 
 use super::*;
 use crate::host_problem::HostProblem;
+use crate::portal_call::{PortalCall, PortalStep};
 
 const ORIGIN: &str = "https://www.ebid.city.sapporo.jp";
-const CHALLENGE: &str = "Y2hhbGxlbmdl";
+/// The portal's challenge for the current card, and the one it gives for the new card (32 bytes each).
+const CHALLENGE: &str = "Y2hhbGxlbmdlLWZvci10aGUtY3VycmVudC1jYXJkLTEy";
+const NEW_CHALLENGE: &str = "Y2hhbGxlbmdlLWZvci10aGUtbmV3LWNhcmQtMTIzNDU2";
 const READER: &str = "Reader 00 00";
 const OTHER_READER: &str = "Reader 00 01";
 
@@ -74,20 +77,27 @@ fn wrong_pin(left: u8) -> ErrorInfo {
 struct Driver {
     flow: RenewalFlow,
     last: Option<Request>,
+    last_portal: Option<(u64, PortalCall)>,
 }
 
 impl Driver {
     fn new() -> Self {
-        let flow = RenewalFlow::new(ORIGIN, CHALLENGE);
+        let flow = RenewalFlow::new(ORIGIN);
         assert_eq!(flow.start(), vec![Effect::Show(Screen::Connecting)]);
-        Driver { flow, last: None }
+        Driver {
+            flow,
+            last: None,
+            last_portal: None,
+        }
     }
 
     fn feed(&mut self, input: Input) -> Vec<Effect> {
         let effects = self.flow.handle(input);
         for effect in &effects {
-            if let Effect::Send(request) = effect {
-                self.last = Some(request.clone());
+            match effect {
+                Effect::Send(request) => self.last = Some(request.clone()),
+                Effect::Portal { id, call } => self.last_portal = Some((*id, call.clone())),
+                _ => {}
             }
         }
         effects
@@ -111,6 +121,29 @@ impl Driver {
     fn answer(&mut self, result: Result<Reply, ErrorInfo>) -> Vec<Effect> {
         let id = self.last.as_ref().expect("a request was sent").id;
         self.feed(Input::Answer { id, result })
+    }
+
+    /// The portal answers the last call with this status and JSON body.
+    fn portal(&mut self, status: u16, body: &str) -> Vec<Effect> {
+        let (id, _) = self.last_portal.clone().expect("a portal call was made");
+        self.feed(Input::Portal {
+            id,
+            status,
+            body: body.into(),
+            error: None,
+        })
+    }
+
+    /// The current card's PIN is accepted: the flow fetches the portal's challenge, then signs it.
+    fn pin_verified_then_signs(&mut self) {
+        self.answer(Ok(Reply::PinVerified));
+        assert_eq!(self.last_portal_call().step, PortalStep::Challenge);
+        self.portal(200, &format!(r#"{{"challenge":"{CHALLENGE}"}}"#));
+        assert!(matches!(self.last_command(), Command::SignChallenge { .. }));
+    }
+
+    fn last_portal_call(&self) -> &PortalCall {
+        &self.last_portal.as_ref().expect("a portal call was made").1
     }
 
     fn event(&mut self, event: Event) -> Vec<Effect> {
@@ -164,16 +197,35 @@ impl Driver {
     fn advance_to_swap(&mut self) {
         self.advance_to_current_pin(3);
         self.pin("1234");
-        self.answer(Ok(Reply::PinVerified));
+        let effects = self.answer(Ok(Reply::PinVerified));
+        assert!(
+            !sent(&effects),
+            "no signature before the portal's challenge"
+        );
+        assert_eq!(self.last_portal_call().step, PortalStep::Challenge);
+        self.portal(200, &format!(r#"{{"challenge":"{CHALLENGE}"}}"#));
         assert!(matches!(
             self.last_command(),
             Command::SignChallenge {
                 purpose: SignPurpose::RenewCurrent,
                 bound_certificate: None,
+                challenge,
                 ..
-            }
+            } if challenge == CHALLENGE
         ));
-        let effects = self.answer(Ok(signature("T0xEU0lH")));
+        self.answer(Ok(signature("T0xEU0lH")));
+        assert_eq!(
+            self.last_portal_call(),
+            &PortalCall {
+                step: PortalStep::Current,
+                fields: vec![
+                    ("challenge", CHALLENGE.into()),
+                    ("oldCertificate", "T0xE".into()),
+                    ("oldSignature", "T0xEU0lH".into()),
+                ],
+            }
+        );
+        let effects = self.portal(200, &format!(r#"{{"challenge":"{NEW_CHALLENGE}"}}"#));
         assert_eq!(
             screen(&effects),
             Some(&Screen::Swap {
@@ -244,20 +296,33 @@ fn happy_path_hands_both_signatures_to_the_page() {
             ..
         } => {
             assert_eq!(origin, ORIGIN);
-            assert_eq!(challenge, CHALLENGE);
+            assert_eq!(challenge, NEW_CHALLENGE);
             assert_eq!(bound, "T0xE");
         }
         other => panic!("expected sign as new card, got {other:?}"),
     }
     let effects = d.answer(Ok(signature("TkVXU0lH")));
+    assert!(
+        !effects.contains(&Effect::Finish),
+        "not before the portal checked it"
+    );
+    assert_eq!(
+        d.last_portal_call(),
+        &PortalCall {
+            step: PortalStep::New,
+            fields: vec![
+                ("challenge", NEW_CHALLENGE.into()),
+                ("newCertificate", "TkVX".into()),
+                ("newSignature", "TkVXU0lH".into()),
+            ],
+        }
+    );
+    let effects = d.portal(
+        200,
+        r#"{"confirm":"/CALS/Accepter/ebidmlit/riyousha/IcRenewConfirm.do"}"#,
+    );
     assert!(effects.contains(&Effect::Show(Screen::Done)));
-    assert!(effects.contains(&Effect::Finish(RenewalResult {
-        challenge: CHALLENGE.into(),
-        old_certificate: "T0xE".into(),
-        old_signature: "T0xEU0lH".into(),
-        new_certificate: "TkVX".into(),
-        new_signature: "TkVXU0lH".into(),
-    })));
+    assert!(effects.contains(&Effect::Finish));
     assert!(d.flow.is_over());
     assert!(d.cancel().is_empty(), "nothing happens after the end");
 }
@@ -284,8 +349,7 @@ fn wrong_pin_shows_tries_left_and_warns_on_the_last_one() {
     )));
     // A correct PIN after that still goes on.
     d.pin("1234");
-    d.answer(Ok(Reply::PinVerified));
-    assert!(matches!(d.last_command(), Command::SignChallenge { .. }));
+    d.pin_verified_then_signs();
 }
 
 #[test]
@@ -732,8 +796,7 @@ fn pin_pad_reader_asks_on_the_reader() {
             pin: None
         }
     );
-    d.answer(Ok(Reply::PinVerified));
-    assert!(matches!(d.last_command(), Command::SignChallenge { .. }));
+    d.pin_verified_then_signs();
 }
 
 #[test]
@@ -1038,4 +1101,89 @@ fn swap_stages_act_on_the_listing() {
         })
     );
     assert!(d.ok().is_empty(), "OK needs a card in");
+}
+
+#[test]
+fn the_portal_refusing_the_current_card_shows_its_words_and_the_registration_pointer() {
+    let mut d = Driver::new();
+    d.advance_to_current_pin(3);
+    d.pin("1234");
+    d.pin_verified_then_signs();
+    d.answer(Ok(signature("T0xEU0lH")));
+    let effects = d.portal(
+        403,
+        r#"{"error":{"code":"unregistered","title":"利用者登録されていないICカードです","message":"登録してください","registration_pointer":true}}"#,
+    );
+    assert_eq!(
+        screen(&effects),
+        Some(&Screen::PortalRefused {
+            title: "利用者登録されていないICカードです".into(),
+            message: "登録してください".into(),
+            registration_pointer: true,
+        })
+    );
+    assert!(!sent(&effects));
+    d.ok();
+    assert!(d.flow.is_over(), "its one button closes");
+}
+
+#[test]
+fn a_portal_that_does_not_answer_ends_in_the_failed_screen_without_signing() {
+    let mut d = Driver::new();
+    d.advance_to_current_pin(3);
+    d.pin("1234");
+    d.answer(Ok(Reply::PinVerified));
+    let effects = d.feed(Input::Portal {
+        id: d.last_portal.as_ref().unwrap().0,
+        status: 0,
+        body: String::new(),
+        error: Some("TypeError: Failed to fetch".into()),
+    });
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::Failed {
+            failure: Failure::Portal { .. }
+        }
+    )));
+    assert!(
+        !sent(&effects),
+        "nothing is signed without the portal's challenge"
+    );
+}
+
+#[test]
+fn a_stale_portal_answer_is_ignored() {
+    let mut d = Driver::new();
+    d.advance_to_current_pin(3);
+    d.pin("1234");
+    d.answer(Ok(Reply::PinVerified));
+    let id = d.last_portal.as_ref().unwrap().0;
+    let effects = d.feed(Input::Portal {
+        id: id + 100,
+        status: 200,
+        body: format!(r#"{{"challenge":"{CHALLENGE}"}}"#),
+        error: None,
+    });
+    assert!(effects.is_empty());
+}
+
+#[test]
+fn the_portal_refusing_the_new_card_stops_the_flow() {
+    let mut d = Driver::new();
+    d.advance_to_new_pin();
+    d.pin("5678");
+    d.answer(Ok(Reply::PinVerified));
+    d.answer(Ok(signature("TkVXU0lH")));
+    let effects = d.portal(
+        403,
+        r#"{"error":{"code":"unknown_ca","title":"新しいICカードの認証局を確認できませんでした","message":"","registration_pointer":false}}"#,
+    );
+    assert!(shows(&effects, |s| matches!(
+        s,
+        Screen::PortalRefused {
+            registration_pointer: false,
+            ..
+        }
+    )));
+    assert!(!effects.contains(&Effect::Finish));
 }

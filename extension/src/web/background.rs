@@ -11,10 +11,10 @@ use wasm_bindgen::prelude::*;
 use super::chrome::{self, Port};
 use super::native_host::{HostSignal, NativeHost};
 use crate::flow::{Effect, Input, RenewalFlow, UserAction};
-use crate::messages::{
-    valid_challenge, FromDialog, FromPage, ToDialog, ToPage, DIALOG_PORT, PAGE_PORT,
-};
-use crate::site_profile::{match_pattern, match_pattern_any_port, origin_of_url, PortalOrigins};
+use crate::messages::{FromDialog, FromPage, ToDialog, ToPage, DIALOG_PORT, PAGE_PORT};
+use crate::page_check::{frames_ok, portal_page, PortalPage, Sender};
+use crate::portal_call::PortalCall;
+use crate::site_profile::{match_pattern, match_pattern_any_port, PortalOrigins, SiteProfile};
 
 #[derive(Default)]
 struct Worker {
@@ -40,10 +40,23 @@ enum PortKind {
 
 struct FlowRunner {
     machine: RenewalFlow,
+    profile: &'static SiteProfile,
     page_port: u32,
     dialog_port: Option<u32>,
-    tab_id: Option<f64>,
+    /// The popup window the dialog runs in, once the browser has made it.
+    dialog_window: Option<f64>,
     host: Option<NativeHost>,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// background.js: opens `url` in a popup window near the tab `opener_tab`, then calls `opened` with the
+    /// window id (or null when no window could be made).
+    #[wasm_bindgen(js_name = ebidOpenDialogWindow)]
+    fn open_dialog_window(url: &str, opener_tab: JsValue, opened: JsValue);
+    /// background.js: closes the dialog's popup window (no error if it is gone already).
+    #[wasm_bindgen(js_name = ebidCloseDialogWindow)]
+    fn close_dialog_window(window_id: f64);
 }
 
 thread_local! {
@@ -95,6 +108,7 @@ fn config_report(origins: &PortalOrigins) -> JsValue {
         "dynamicOrigins": dynamic,
         "dynamicMatches": matches,
         "dynamicMatchesAnyPort": any_port,
+        "testBuild": crate::site_profile::TEST_BUILD,
     });
     js_sys::JSON::parse(&report.to_string()).unwrap_or(JsValue::NULL)
 }
@@ -109,23 +123,18 @@ fn string_list(value: &JsValue) -> Vec<String> {
         .collect()
 }
 
-/// The site profile for the sender of a `{type: "profile"}` message, or null when it is not a portal page.
+/// The site profile for the sender of a `{type: "profile"}` message, or null when it is not a portal menu page.
 #[wasm_bindgen]
 pub fn bg_profile_for(sender: JsValue) -> JsValue {
     sweep();
-    let Some(origin) = sender_origin(&sender) else {
-        return JsValue::NULL;
-    };
-    WORKER.with(|w| {
-        let worker = w.borrow();
-        match worker.origins.profile_for(&origin) {
-            Some(profile) => serde_json::to_string(profile)
-                .ok()
-                .and_then(|json| js_sys::JSON::parse(&json).ok())
-                .unwrap_or(JsValue::NULL),
-            None => JsValue::NULL,
-        }
-    })
+    let page = WORKER.with(|w| portal_page(&sender_facts(&sender), &w.borrow().origins));
+    match page {
+        Ok(page) => serde_json::to_string(page.profile)
+            .ok()
+            .and_then(|json| js_sys::JSON::parse(&json).ok())
+            .unwrap_or(JsValue::NULL),
+        Err(_) => JsValue::NULL,
+    }
 }
 
 /// A port was opened to the worker. Returns its key for later calls, or 0 when it was refused (and closed).
@@ -171,7 +180,25 @@ pub fn bg_port_message(key: u32, message: JsValue) {
     let kind = WORKER.with(|w| w.borrow().ports.get(&key).map(|p| p.kind));
     match kind {
         Some(PortKind::Page) => match serde_json::from_str::<FromPage>(&json) {
-            Ok(FromPage::Start { challenge }) => start_flow(key, challenge),
+            Ok(FromPage::Start { origin, ancestors }) => start_flow(key, &origin, &ancestors),
+            Ok(FromPage::PortalAnswer {
+                id,
+                status,
+                body,
+                error,
+            }) => {
+                if let Some(flow) = port_flow(key) {
+                    feed(
+                        &flow,
+                        Input::Portal {
+                            id,
+                            status,
+                            body,
+                            error,
+                        },
+                    );
+                }
+            }
             Err(_) => {}
         },
         Some(PortKind::Dialog) => match serde_json::from_str::<FromDialog>(&json) {
@@ -205,77 +232,103 @@ pub fn bg_port_closed(key: u32) {
     }
 }
 
-fn start_flow(page_key: u32, challenge: String) {
-    let refusal = WORKER.with(|w| {
+fn start_flow(page_key: u32, own_origin: &str, ancestors: &[String]) {
+    let checked = WORKER.with(|w| {
         let worker = w.borrow();
-        let port = worker.ports.get(&page_key)?;
+        let port = worker.ports.get(&page_key).ok_or("the page is gone")?;
         if port.flow.is_some() {
-            return Some("a renewal is already running on this page".to_string());
+            return Err("a renewal is already running on this page");
         }
-        let origin = sender_origin(&port.sender);
-        match origin {
-            Some(o) if worker.origins.allows(&o) => None,
-            _ => Some("this page is not a portal on the list".to_string()),
-        }
-        .or_else(|| {
-            (!valid_challenge(&challenge)).then(|| "the page's challenge is malformed".to_string())
-        })
+        let page = portal_page(&sender_facts(&port.sender), &worker.origins)?;
+        frames_ok(&page, own_origin, ancestors)?;
+        let tab = chrome::number_field(&port.sender, &["tab", "id"]);
+        Ok((page, tab))
     });
-    if let Some(reason) = refusal {
-        post_to_port(page_key, &ToPage::Refused { reason });
-        return;
-    }
+    let (PortalPage { origin, profile }, tab) = match checked {
+        Ok(found) => found,
+        Err(reason) => {
+            post_to_port(
+                page_key,
+                &ToPage::Refused {
+                    reason: reason.to_string(),
+                },
+            );
+            return;
+        }
+    };
+    // The flow id names the dialog window's page only: it never reaches the portal page.
     let id = chrome::random_uuid();
     WORKER.with(|w| {
         let mut worker = w.borrow_mut();
-        let Some(port) = worker.ports.get_mut(&page_key) else {
-            return;
-        };
-        port.flow = Some(id.clone());
-        let origin = sender_origin(&port.sender).unwrap_or_default();
-        let tab_id = chrome::number_field(&port.sender, &["tab", "id"]);
+        if let Some(port) = worker.ports.get_mut(&page_key) {
+            port.flow = Some(id.clone());
+        }
         worker.flows.insert(
             id.clone(),
             FlowRunner {
-                machine: RenewalFlow::new(origin, challenge),
+                machine: RenewalFlow::new(origin),
+                profile,
                 page_port: page_key,
                 dialog_port: None,
-                tab_id,
+                dialog_window: None,
                 host: None,
             },
         );
     });
     let dialog_url = format!("{}#{}", chrome::extension_url("dialog.html"), id);
-    post_to_port(page_key, &ToPage::Started { dialog_url });
+    let flow = id.clone();
+    let opened = Closure::once_into_js(move |window: JsValue| {
+        sweep();
+        let Some(window) = window.as_f64() else {
+            return end_flow(&flow);
+        };
+        let known = WORKER.with(|w| {
+            w.borrow_mut().flows.get_mut(&flow).map(|r| {
+                r.dialog_window = Some(window);
+            })
+        });
+        if known.is_none() {
+            // The flow ended while the window was being made.
+            close_dialog_window(window);
+        }
+    });
+    open_dialog_window(
+        &dialog_url,
+        tab.map_or(JsValue::NULL, JsValue::from),
+        opened,
+    );
+    post_to_port(page_key, &ToPage::Started);
 }
 
 fn attach_dialog(dialog_key: u32, flow: String) {
     let accepted = WORKER.with(|w| {
         let mut worker = w.borrow_mut();
-        let dialog_tab = worker
+        let dialog_window = worker
             .ports
             .get(&dialog_key)
-            .and_then(|p| chrome::number_field(&p.sender, &["tab", "id"]));
+            .and_then(|p| chrome::number_field(&p.sender, &["tab", "windowId"]));
         let Some(runner) = worker.flows.get_mut(&flow) else {
-            return false;
+            return None;
         };
-        let same_tab = match (runner.tab_id, dialog_tab) {
+        let same_window = match (runner.dialog_window, dialog_window) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         };
-        if runner.dialog_port.is_some() || !same_tab {
-            return false;
+        if runner.dialog_port.is_some() || !same_window {
+            return None;
         }
         runner.dialog_port = Some(dialog_key);
+        let origin = runner.machine.origin().to_string();
         if let Some(port) = worker.ports.get_mut(&dialog_key) {
             port.flow = Some(flow.clone());
         }
-        true
+        Some(origin)
     });
-    if !accepted {
+    let Some(origin) = accepted else {
         post_to_port(dialog_key, &ToDialog::Gone);
         return;
-    }
+    };
+    post_to_port(dialog_key, &ToDialog::Site { origin });
     let first = WORKER.with(|w| {
         w.borrow()
             .flows
@@ -339,9 +392,32 @@ fn apply(flow: &str, effects: Vec<Effect>) {
                     post_to_port(key, &ToDialog::Screen { screen });
                 }
             }
-            Effect::Finish(result) => {
-                if let Some(key) = runner_port(flow, PortKind::Page) {
-                    post_to_port(key, &ToPage::Finished { result });
+            Effect::Portal { id, call } => {
+                let Some((key, profile)) = page_and_profile(flow) else {
+                    return end_flow(flow);
+                };
+                let PortalCall { step, fields } = call;
+                let fields = fields
+                    .into_iter()
+                    .map(|(name, value)| (name.to_string(), value.into()))
+                    .collect();
+                post_to_port(
+                    key,
+                    &ToPage::Portal {
+                        id,
+                        path: step.path(&profile.endpoints),
+                        fields,
+                    },
+                );
+            }
+            Effect::Finish => {
+                if let Some((key, profile)) = page_and_profile(flow) {
+                    post_to_port(
+                        key,
+                        &ToPage::Navigate {
+                            path: profile.endpoints.confirm,
+                        },
+                    );
                 }
                 end_flow(flow);
             }
@@ -373,8 +449,19 @@ fn end_flow(flow: &str) {
         if let Some(host) = &runner.host {
             host.close();
         }
+        if let Some(window) = runner.dialog_window {
+            close_dialog_window(window);
+        }
         bury(runner);
     }
+}
+
+fn page_and_profile(flow: &str) -> Option<(u32, &'static SiteProfile)> {
+    WORKER.with(|w| {
+        let worker = w.borrow();
+        let runner = worker.flows.get(flow)?;
+        Some((runner.page_port, runner.profile))
+    })
 }
 
 fn runner_port(flow: &str, kind: PortKind) -> Option<u32> {
@@ -403,12 +490,15 @@ fn post_to_port(key: u32, message: &impl serde::Serialize) {
     });
 }
 
-/// The sender's origin as the browser reports it (never from message data).
-fn sender_origin(sender: &JsValue) -> Option<String> {
-    if let Some(origin) = chrome::string_field(sender, "origin").filter(|o| o != "null") {
-        return crate::site_profile::normalize_origin(&origin);
+/// What the browser says about a message's sender (never message data).
+fn sender_facts(sender: &JsValue) -> Sender {
+    let tab = js_sys::Reflect::get(sender, &"tab".into()).unwrap_or(JsValue::UNDEFINED);
+    Sender {
+        origin: chrome::string_field(sender, "origin"),
+        url: chrome::string_field(sender, "url"),
+        frame_id: chrome::number_field(sender, &["frameId"]),
+        tab_url: chrome::string_field(&tab, "url"),
     }
-    chrome::string_field(sender, "url").and_then(|url| origin_of_url(&url))
 }
 
 /// Only the extension's own dialog page may drive a flow.

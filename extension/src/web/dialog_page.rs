@@ -49,6 +49,11 @@ pub fn dialog_main() {
                     render(&screen, lang);
                 }
             }
+            Some("site") => {
+                if let Some(origin) = value.get("origin").and_then(|o| o.as_str()) {
+                    show_site(origin);
+                }
+            }
             Some("gone") => render(&lost_screen("no such renewal"), lang),
             _ => {}
         }
@@ -70,6 +75,20 @@ pub fn dialog_main() {
     PORT.with(|p| *p.borrow_mut() = Some(port));
 
     wire_buttons();
+}
+
+/// The requesting site, on every screen and in the window title, as the browser reported it.
+fn show_site(origin: &str) {
+    if let Some(element) = dom::element("dialog-site-origin") {
+        element.set_text_content(Some(origin));
+    }
+    if let Some(banner) = dom::element("dialog-site") {
+        let _ = banner.remove_attribute("hidden");
+    }
+    if let Some(document) = dom::document() {
+        let title = document.title();
+        document.set_title(&format!("{title} — {origin}"));
+    }
 }
 
 fn lost_screen(detail: &str) -> Screen {
