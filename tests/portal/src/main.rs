@@ -1,4 +1,5 @@
-//! `replica-portal --data DIR --ca-cert FILE [--ca-cert FILE]... [--port P] [--register FILE]... [--origin URL]`
+//! `replica-portal --data DIR --ca-cert FILE [--ca-cert FILE]... [--port P] [--register FILE]... [--origin URL]
+//! [--allow-framing]`
 //!
 //! Serves the replica on 127.0.0.1:P (0 = a free port) and prints `listening on http://127.0.0.1:<port>` on
 //! stdout once ready; everything else goes to stderr.
@@ -8,12 +9,14 @@ use std::process::ExitCode;
 
 use replica_portal::{lenient_base64, NewUser, Portal, PortalConfig};
 
-const USAGE: &str = "usage: replica-portal --data DIR --ca-cert FILE [--ca-cert FILE]... [--port P] [--register USER.json]... [--origin URL]
+const USAGE: &str = "usage: replica-portal --data DIR --ca-cert FILE [--ca-cert FILE]... [--port P] [--register USER.json]... [--origin URL] [--allow-framing]
   --data DIR          data directory (registrations.json, outbox.jsonl); created if missing
   --ca-cert FILE      CA certificate (DER or PEM) new cards may be issued by; repeatable
   --port P            port on 127.0.0.1 (default 8080; 0 picks a free port)
   --register FILE     register the user described in FILE (JSON, see README.md) before serving; repeatable
-  --origin URL        origin the card signatures must bind (default http://127.0.0.1:<port>)";
+  --origin URL        origin the card signatures must bind (default http://127.0.0.1:<port>)
+  --allow-framing     test only: serve pages without the frame-ancestors / X-Frame-Options headers
+  (DIR/injected.html, if present, is inserted raw into the menu page: a test fixture, see README.md)";
 
 struct Args {
     data_dir: PathBuf,
@@ -21,6 +24,7 @@ struct Args {
     port: u16,
     register: Vec<PathBuf>,
     origin: Option<String>,
+    allow_framing: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,6 +34,7 @@ fn parse_args() -> Result<Args, String> {
     let mut port = 8080u16;
     let mut register = Vec::new();
     let mut origin = None;
+    let mut allow_framing = false;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -42,6 +47,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--register" => register.push(PathBuf::from(value()?)),
             "--origin" => origin = Some(value()?),
+            "--allow-framing" => allow_framing = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -55,6 +61,7 @@ fn parse_args() -> Result<Args, String> {
         port,
         register,
         origin,
+        allow_framing,
     })
 }
 
@@ -88,6 +95,7 @@ fn run(args: Args) -> Result<(), String> {
         ca_certificates,
         port: args.port,
         origin: args.origin,
+        allow_framing: args.allow_framing,
     })
     .map_err(|e| e.to_string())?;
     // The harness reads this line to learn the port when --port 0.
@@ -96,6 +104,9 @@ fn run(args: Args) -> Result<(), String> {
         "replica-portal: signatures must bind the origin {}",
         portal.origin()
     );
+    if args.allow_framing {
+        eprintln!("replica-portal: --allow-framing: pages may be framed by any site (test only)");
+    }
     portal.wait();
     Ok(())
 }

@@ -1,5 +1,7 @@
-//! URL paths of the replica, modelled on the real portal's JSP layout. The extension's content script relies on
-//! [`MENU`] and [`RENEW_CONFIRM`] (see README.md, "DOM contract").
+//! URL paths of the replica, modelled on the real portal's JSP layout. The extension relies on [`MENU`] (where its
+//! content script hooks the 「ICカード更新」 button) and on the renewal endpoints [`RENEW_CHALLENGE`],
+//! [`RENEW_CURRENT`], [`RENEW_NEW`] and [`RENEW_CONFIRM`], which it takes from its own site profile, never from a
+//! page (see README.md, "Renewal contract").
 
 /// Top: redirects to the 利用者登録 frameset.
 pub const TOP: &str = "/";
@@ -7,9 +9,15 @@ pub const TOP: &str = "/";
 pub const FRAMESET: &str = "/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaFrame.jsp";
 /// Header frame: 札幌市 logo, date and time, links.
 pub const HEADER: &str = "/CALS/Accepter/ebidmlit/jsp/common/headerMenuAccepter.jsp";
-/// 利用者登録メニュー画面 (issues a fresh renewal challenge on every view).
+/// 利用者登録メニュー画面 with the 「ICカード更新」 button (form `frmRenew`).
 pub const MENU: &str = "/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp";
-/// POST target of form `frmRenew`: verifies both cards and shows 電子証明書更新確認画面.
+/// Step 1, `POST` (JSON): a fresh renewal challenge for the session.
+pub const RENEW_CHALLENGE: &str = "/CALS/Accepter/ebidmlit/riyousha/IcRenewChallenge.do";
+/// Step 2, `POST` (JSON): the current card's certificate and consent; answers the second challenge.
+pub const RENEW_CURRENT: &str = "/CALS/Accepter/ebidmlit/riyousha/IcRenewCurrent.do";
+/// Step 3, `POST` (JSON): the new card's certificate and signature; answers where the confirmation is.
+pub const RENEW_NEW: &str = "/CALS/Accepter/ebidmlit/riyousha/IcRenewNew.do";
+/// `GET`: 電子証明書更新確認画面 of the session's verified renewal (no longer accepts a POST).
 pub const RENEW_CONFIRM: &str = "/CALS/Accepter/ebidmlit/riyousha/IcRenewConfirm.do";
 /// POST target of the 「更新」 button: applies the confirmed renewal and shows 更新完了画面.
 pub const RENEW_COMMIT: &str = "/CALS/Accepter/ebidmlit/riyousha/IcRenewCommit.do";
@@ -23,3 +31,6 @@ pub const ADMIN_APPROVE: &str = "/admin/renewals/approve";
 pub const ADMIN_DENY: &str = "/admin/renewals/deny";
 /// The mail outbox (loopback only).
 pub const ADMIN_MAIL: &str = "/admin/mail";
+
+/// The renewal endpoints that answer JSON (and need a session and a same-origin `Origin`).
+pub const RENEW_API: [&str; 3] = [RENEW_CHALLENGE, RENEW_CURRENT, RENEW_NEW];

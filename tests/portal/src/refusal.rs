@@ -1,4 +1,5 @@
-//! Why the portal refuses a renewal or a login, in the words the error page shows the user.
+//! Why the portal refuses a renewal or a login, in the words the user reads: the one table of refusals behind both
+//! the HTML error pages and the renewal endpoints' JSON errors (`code`, `title`, `message`, `registration_pointer`).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Card {
@@ -19,7 +20,7 @@ impl Card {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// No live challenge in the session (expired, already used, or the page was not opened first).
+    /// No live challenge in the session (no session, expired, already used, or a step taken out of order).
     ChallengeMissing,
     /// The posted challenge is not the one this session was given.
     ChallengeMismatch,
@@ -54,6 +55,10 @@ pub enum Refusal {
     LoginPendingReview,
     /// The store could not be written.
     StoreFailure,
+    /// A renewal endpoint was called with an `Origin` header other than the portal's (cross-site request).
+    ForeignOrigin,
+    /// The request body is over [`crate::MAX_BODY_BYTES`].
+    TooLarge,
 }
 
 impl Refusal {
@@ -79,6 +84,34 @@ impl Refusal {
             Refusal::LoginRetiredCard => "更新済みのICカードです",
             Refusal::LoginPendingReview => "ICカード更新申請の審査中です",
             Refusal::StoreFailure => "システムエラーが発生しました",
+            Refusal::ForeignOrigin => "この画面からは送信できません",
+            Refusal::TooLarge => "送信内容が大きすぎます",
+        }
+    }
+
+    /// The stable machine-readable name of the refusal, the `code` of the renewal endpoints' JSON errors.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::ChallengeMissing | Refusal::ChallengeMismatch | Refusal::NothingToCommit => {
+                "session_expired"
+            }
+            Refusal::MissingField(_)
+            | Refusal::MalformedCertificate(_)
+            | Refusal::MalformedSignature(_)
+            | Refusal::UnsupportedKey(_) => "unreadable",
+            Refusal::NotRegistered => "unregistered",
+            Refusal::CurrentExpired => "current_expired",
+            Refusal::CurrentSignatureInvalid | Refusal::NewSignatureInvalid => "bad_signature",
+            Refusal::SameCard => "same_card",
+            Refusal::UnknownCa => "unknown_ca",
+            Refusal::NewExpired => "new_expired",
+            Refusal::AlreadyPending => "review_pending",
+            Refusal::RegistrationChanged => "registration_changed",
+            Refusal::LoginRetiredCard => "retired_card",
+            Refusal::LoginPendingReview => "login_review_pending",
+            Refusal::StoreFailure => "store_failure",
+            Refusal::ForeignOrigin => "foreign_origin",
+            Refusal::TooLarge => "too_large",
         }
     }
 
@@ -111,6 +144,8 @@ impl Refusal {
             Refusal::LoginRetiredCard => "このICカードはICカード更新により使用できなくなりました。新しいICカードでログインしてください。".into(),
             Refusal::LoginPendingReview => "このICカードは札幌市で審査中のため、まだ使用できません。承認の電子メールが届いてからログインしてください。".into(),
             Refusal::StoreFailure => "登録内容を保存できませんでした。時間をおいてもう一度操作してください。".into(),
+            Refusal::ForeignOrigin => "札幌市電子入札システム以外の画面から送信されたため、処理を中止しました。利用者登録メニューからもう一度操作してください。".into(),
+            Refusal::TooLarge => "送信内容が大きすぎます。".into(),
         }
     }
 
@@ -123,6 +158,7 @@ impl Refusal {
     pub fn status(&self) -> u16 {
         match self {
             Refusal::StoreFailure => 500,
+            Refusal::TooLarge => 413,
             Refusal::ChallengeMissing | Refusal::ChallengeMismatch | Refusal::NothingToCommit => {
                 409
             }

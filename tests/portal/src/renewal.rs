@@ -1,25 +1,31 @@
-//! The ICカード更新 rules: what the applet's submission must prove, and what 「更新」, 承認 and 否認 change.
+//! The ICカード更新 rules: what the current card (step 2) and the new card (step 3) must prove, and what 「更新」,
+//! 承認 and 否認 change.
 
 use ebid_protocol::{binding_digest, SignPurpose};
+use rsa::RsaPublicKey;
 use time::OffsetDateTime;
 
 use crate::certificate::{issued_by_any, CertificateFacts};
 use crate::form::Form;
-use crate::form_fields::{decode_certificate, decode_signature, required};
+use crate::form_fields::{decode_certificate, decode_signature};
 use crate::html::slash_date;
 use crate::lenient_base64;
 use crate::outbox::{Mail, Outbox};
 use crate::refusal::{Card, Refusal};
 use crate::registry::{Registry, RosterEntry, User};
-use crate::sessions::{ChallengeBytes, VerifiedRenewal};
+use crate::sessions::{ChallengeBytes, ProvenCurrentCard, VerifiedRenewal};
 use crate::signature;
 
-/// Form field names of `frmRenew` (the applet's hidden inputs).
+/// Form field names of the renewal steps' POST bodies (the names the applet's hidden inputs had).
 pub mod fields {
     pub const CHALLENGE: &str = "challenge";
+    /// Step 2.
     pub const OLD_CERTIFICATE: &str = "oldCertificate";
+    /// Step 2.
     pub const OLD_SIGNATURE: &str = "oldSignature";
+    /// Step 3.
     pub const NEW_CERTIFICATE: &str = "newCertificate";
+    /// Step 3.
     pub const NEW_SIGNATURE: &str = "newSignature";
 }
 
@@ -31,43 +37,86 @@ pub struct Checks<'a> {
     pub now: OffsetDateTime,
 }
 
-/// Verifies the submission of `frmRenew` against the session's challenge (already taken out of the session, so
-/// it is used once whatever the outcome).
-pub fn verify_submission(
+/// The posted `challenge` must be (base64 of) the one the session holds; a missing one is a mismatch.
+fn posted_challenge_matches(form: &Form, challenge: &ChallengeBytes) -> Result<(), Refusal> {
+    let posted = form.get(fields::CHALLENGE).and_then(lenient_base64::decode);
+    if posted.as_deref() == Some(&challenge[..]) {
+        Ok(())
+    } else {
+        Err(Refusal::ChallengeMismatch)
+    }
+}
+
+/// A card's certificate and signature fields, read and parsed: the `unreadable` checks.
+fn read_card(
+    form: &Form,
+    certificate_field: &'static str,
+    signature_field: &'static str,
+    card: Card,
+) -> Result<(Vec<u8>, CertificateFacts, RsaPublicKey, Vec<u8>), Refusal> {
+    let der = decode_certificate(form, certificate_field, card)?;
+    let signature = decode_signature(form, signature_field, card)?;
+    let facts = CertificateFacts::parse(&der).map_err(|_| Refusal::MalformedCertificate(card))?;
+    let key = facts
+        .rsa_public_key()
+        .map_err(|_| Refusal::UnsupportedKey(card))?;
+    Ok((der, facts, key, signature))
+}
+
+/// Step 2 (`IcRenewCurrent.do`): the current card consents. `session_challenge` is step 1's challenge, already
+/// taken out of the session (so it is used once whatever the outcome). On success the caller records the proven
+/// card in the session with a fresh second challenge.
+pub fn verify_current(
     registry: &Registry,
     checks: &Checks<'_>,
     session_challenge: Option<ChallengeBytes>,
     form: &Form,
-) -> Result<VerifiedRenewal, Refusal> {
+) -> Result<ProvenCurrentCard, Refusal> {
     let challenge = session_challenge.ok_or(Refusal::ChallengeMissing)?;
-    let posted = required(form, fields::CHALLENGE)?;
-    if lenient_base64::decode(posted).as_deref() != Some(&challenge[..]) {
-        return Err(Refusal::ChallengeMismatch);
-    }
-    let old_der = decode_certificate(form, fields::OLD_CERTIFICATE, Card::Current)?;
-    let old_signature = decode_signature(form, fields::OLD_SIGNATURE, Card::Current)?;
-    let new_der = decode_certificate(form, fields::NEW_CERTIFICATE, Card::New)?;
-    let new_signature = decode_signature(form, fields::NEW_SIGNATURE, Card::New)?;
-
-    let old = CertificateFacts::parse(&old_der)
-        .map_err(|_| Refusal::MalformedCertificate(Card::Current))?;
+    posted_challenge_matches(form, &challenge)?;
+    let (old_der, old, old_key, old_signature) = read_card(
+        form,
+        fields::OLD_CERTIFICATE,
+        fields::OLD_SIGNATURE,
+        Card::Current,
+    )?;
     let user = registry
         .user_by_certificate(&old_der)
         .ok_or(Refusal::NotRegistered)?;
     if old.is_expired_at(checks.now) {
         return Err(Refusal::CurrentExpired);
     }
-    let old_key = old
-        .rsa_public_key()
-        .map_err(|_| Refusal::UnsupportedKey(Card::Current))?;
-    let old_digest = binding_digest(checks.origin, &challenge, SignPurpose::RenewCurrent, b"");
-    if !signature::verifies(&old_key, &old_digest, &old_signature) {
+    let digest = binding_digest(checks.origin, &challenge, SignPurpose::RenewCurrent, b"");
+    if !signature::verifies(&old_key, &digest, &old_signature) {
         return Err(Refusal::CurrentSignatureInvalid);
     }
+    if registry.pending_for_user(&user.id).is_some() {
+        return Err(Refusal::AlreadyPending);
+    }
+    Ok(ProvenCurrentCard {
+        user_id: user.id.clone(),
+        certificate: old_der,
+    })
+}
 
-    let new =
-        CertificateFacts::parse(&new_der).map_err(|_| Refusal::MalformedCertificate(Card::New))?;
-    if new_der == old_der || new.public_key_info == old.public_key_info {
+/// Step 3 (`IcRenewNew.do`): the new card takes over from the session's proven current card. `proven` was taken
+/// out of the session (used once whatever the outcome): the card step 2 proved and the second challenge.
+pub fn verify_new(
+    checks: &Checks<'_>,
+    proven: Option<(ProvenCurrentCard, ChallengeBytes)>,
+    form: &Form,
+) -> Result<VerifiedRenewal, Refusal> {
+    let (current, challenge) = proven.ok_or(Refusal::ChallengeMissing)?;
+    posted_challenge_matches(form, &challenge)?;
+    let (new_der, new, new_key, new_signature) = read_card(
+        form,
+        fields::NEW_CERTIFICATE,
+        fields::NEW_SIGNATURE,
+        Card::New,
+    )?;
+    let old =
+        CertificateFacts::parse(&current.certificate).map_err(|_| Refusal::RegistrationChanged)?;
+    if new_der == current.certificate || new.public_key_info == old.public_key_info {
         return Err(Refusal::SameCard);
     }
     if !issued_by_any(&new_der, checks.ca_certificates) {
@@ -76,19 +125,18 @@ pub fn verify_submission(
     if new.is_expired_at(checks.now) {
         return Err(Refusal::NewExpired);
     }
-    let new_key = new
-        .rsa_public_key()
-        .map_err(|_| Refusal::UnsupportedKey(Card::New))?;
-    let new_digest = binding_digest(checks.origin, &challenge, SignPurpose::RenewNew, &old_der);
-    if !signature::verifies(&new_key, &new_digest, &new_signature) {
+    let digest = binding_digest(
+        checks.origin,
+        &challenge,
+        SignPurpose::RenewNew,
+        &current.certificate,
+    );
+    if !signature::verifies(&new_key, &digest, &new_signature) {
         return Err(Refusal::NewSignatureInvalid);
     }
-    if registry.pending_for_user(&user.id).is_some() {
-        return Err(Refusal::AlreadyPending);
-    }
     Ok(VerifiedRenewal {
-        user_id: user.id.clone(),
-        old_certificate: old_der,
+        user_id: current.user_id,
+        old_certificate: current.certificate,
         new_certificate: new_der,
     })
 }

@@ -19,13 +19,13 @@ use crate::refusal::Refusal;
 use crate::registry::{NewUser, PendingRenewal, Registry, RegistryError, User};
 use crate::renewal::{self, Checks, Outcome};
 use crate::sessions::{session_cookie, Session, Sessions, COOKIE_NAME};
-use crate::{login, paths};
+use crate::{injection, lenient_base64, login, paths};
 
 /// Request bodies above this are refused with 413: a real submission is about 4 KiB.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 const WORKERS: usize = 4;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PortalConfig {
     /// Where `registrations.json` and `outbox.jsonl` live.
     pub data_dir: PathBuf,
@@ -33,8 +33,12 @@ pub struct PortalConfig {
     pub ca_certificates: Vec<Vec<u8>>,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
-    /// The origin the cards' signatures must bind; defaults to `http://127.0.0.1:<port>`.
+    /// The origin the cards' signatures must bind, and the only `Origin` the renewal endpoints accept; defaults to
+    /// `http://127.0.0.1:<port>`.
     pub origin: Option<String>,
+    /// Test-only: serve HTML pages without `Content-Security-Policy: frame-ancestors 'self'` and
+    /// `X-Frame-Options: SAMEORIGIN`, so a test can prove the extension does not rely on them.
+    pub allow_framing: bool,
 }
 
 #[derive(Debug)]
@@ -94,6 +98,8 @@ impl Portal {
             .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
         let state = Arc::new(State {
             origin,
+            allow_framing: config.allow_framing,
+            data_dir: config.data_dir.clone(),
             ca_certificates: config.ca_certificates.clone(),
             registry: Mutex::new(registry),
             outbox: Outbox::new(&config.data_dir),
@@ -192,6 +198,8 @@ impl Drop for RunningPortal {
 
 struct State {
     origin: String,
+    allow_framing: bool,
+    data_dir: PathBuf,
     ca_certificates: Vec<Vec<u8>>,
     registry: Mutex<Registry>,
     outbox: Outbox,
@@ -204,6 +212,7 @@ impl State {
         self.registry.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Runs `f` on the session `id` (created afresh if it expired meanwhile: then it holds nothing).
     fn with_session<T>(&self, id: &str, f: impl FnOnce(&mut Session) -> T) -> T {
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         let (_, _, session) = sessions.get_or_create(Some(id));
@@ -235,21 +244,36 @@ struct Incoming {
     method: tiny_http::Method,
     path: String,
     query: String,
-    session_id: String,
+    /// The session; `None` only on the renewal endpoints, which never create one (a cookie the portal does not
+    /// know is no session).
+    session_id: Option<String>,
     new_session: bool,
     remote: Option<SocketAddr>,
+    /// Every `Origin` header value sent.
+    origins: Vec<String>,
     body: Vec<u8>,
+}
+
+impl Incoming {
+    /// The session of a page request (always present there).
+    fn session(&self) -> &str {
+        self.session_id.as_deref().unwrap_or_default()
+    }
+}
+
+/// The JSON renewal endpoints: they answer JSON even to an oversized body.
+fn is_api(path: &str) -> bool {
+    paths::RENEW_API.contains(&path)
 }
 
 fn respond(state: &State, mut request: tiny_http::Request) {
     let reply = match read_incoming(state, &mut request) {
         Ok(incoming) => {
-            let cookie = incoming.new_session.then(|| {
-                format!(
-                    "{COOKIE_NAME}={}; Path=/; HttpOnly; SameSite=Lax",
-                    incoming.session_id
-                )
-            });
+            let cookie = incoming
+                .session_id
+                .as_deref()
+                .filter(|_| incoming.new_session)
+                .map(|id| format!("{COOKIE_NAME}={id}; Path=/; HttpOnly; SameSite=Lax"));
             let reply = route(state, &incoming);
             match cookie {
                 Some(cookie) => reply.with_header("Set-Cookie", cookie),
@@ -257,6 +281,13 @@ fn respond(state: &State, mut request: tiny_http::Request) {
             }
         }
         Err(reply) => reply,
+    };
+    let reply = if reply.is_html() && !state.allow_framing {
+        reply
+            .with_header("Content-Security-Policy", "frame-ancestors 'self'".into())
+            .with_header("X-Frame-Options", "SAMEORIGIN".into())
+    } else {
+        reply
     };
     let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
     for (name, value) in reply.headers {
@@ -268,6 +299,16 @@ fn respond(state: &State, mut request: tiny_http::Request) {
 }
 
 fn read_incoming(state: &State, request: &mut tiny_http::Request) -> Result<Incoming, Reply> {
+    let url = request.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    let api = is_api(path);
+    let too_large = || {
+        if api {
+            Reply::refusal_json(&Refusal::TooLarge)
+        } else {
+            Reply::refusal_page(&Refusal::TooLarge, paths::MENU, "利用者登録メニューへ戻る")
+        }
+    };
     let declared = request.body_length().unwrap_or(0);
     if declared > MAX_BODY_BYTES {
         return Err(too_large());
@@ -295,11 +336,20 @@ fn read_incoming(state: &State, request: &mut tiny_http::Request) -> Result<Inco
         .find_map(|h| session_cookie(h.value.as_str()).map(str::to_string));
     let (session_id, new_session) = {
         let mut sessions = state.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let (id, is_new, _) = sessions.get_or_create(cookie.as_deref());
-        (id, is_new)
+        if api {
+            let known = sessions.get(cookie.as_deref()).is_some();
+            (cookie.filter(|_| known), false)
+        } else {
+            let (id, is_new, _) = sessions.get_or_create(cookie.as_deref());
+            (Some(id), is_new)
+        }
     };
-    let url = request.url().to_string();
-    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    let origins = request
+        .headers()
+        .iter()
+        .filter(|h| h.field.equiv("Origin"))
+        .map(|h| h.value.as_str().to_string())
+        .collect();
     Ok(Incoming {
         method: request.method().clone(),
         path: path.to_string(),
@@ -307,12 +357,31 @@ fn read_incoming(state: &State, request: &mut tiny_http::Request) -> Result<Inco
         session_id,
         new_session,
         remote: request.remote_addr().copied(),
+        origins,
         body,
     })
 }
 
-fn too_large() -> Reply {
-    Reply::message(413, "エラー", "送信内容が大きすぎます。")
+/// The methods each known path answers (anything else: 405 with `Allow`).
+fn allowed_methods(path: &str) -> Option<&'static str> {
+    match path {
+        paths::TOP
+        | paths::FRAMESET
+        | paths::HEADER
+        | paths::MENU
+        | paths::RENEW_CONFIRM
+        | paths::NOT_PROVIDED
+        | paths::ADMIN_RENEWALS
+        | paths::ADMIN_MAIL => Some("GET"),
+        paths::RENEW_CHALLENGE
+        | paths::RENEW_CURRENT
+        | paths::RENEW_NEW
+        | paths::RENEW_COMMIT
+        | paths::ADMIN_APPROVE
+        | paths::ADMIN_DENY => Some("POST"),
+        paths::LOGIN => Some("GET, POST"),
+        _ => None,
+    }
 }
 
 fn route(state: &State, incoming: &Incoming) -> Reply {
@@ -327,15 +396,15 @@ fn route(state: &State, incoming: &Incoming) -> Reply {
         (Get, paths::FRAMESET) => Reply::page(200, &frames::frameset()),
         (Get, paths::HEADER) => Reply::page(200, &frames::header(OffsetDateTime::now_utc())),
         (Get, paths::MENU) => show_menu(state, incoming),
-        (Post, paths::RENEW_CONFIRM) => confirm_renewal(state, incoming),
+        (Post, api) if is_api(api) => renewal_step(state, incoming),
+        (Get, paths::RENEW_CONFIRM) => show_confirmation(state, incoming),
         (Post, paths::RENEW_COMMIT) => commit_renewal(state, incoming),
         (Get, paths::NOT_PROVIDED) => {
             let query = Form::parse(incoming.query.as_bytes());
             Reply::page(200, &notice::not_provided(query.get("func").unwrap_or("")))
         }
         (Get, paths::LOGIN) => {
-            let challenge =
-                state.with_session(&incoming.session_id, Session::issue_login_challenge);
+            let challenge = state.with_session(incoming.session(), Session::issue_login_challenge);
             Reply::page(200, &login_page::login_form(&challenge))
         }
         (Post, paths::LOGIN) => log_in(state, incoming),
@@ -343,91 +412,124 @@ fn route(state: &State, incoming: &Incoming) -> Reply {
         (Post, paths::ADMIN_APPROVE) => review(state, incoming, true),
         (Post, paths::ADMIN_DENY) => review(state, incoming, false),
         (Get, paths::ADMIN_MAIL) => Reply::page(200, &admin::mail(&state.outbox.all())),
-        (_, known)
-            if [
-                paths::TOP,
-                paths::FRAMESET,
-                paths::HEADER,
-                paths::MENU,
-                paths::RENEW_CONFIRM,
-                paths::RENEW_COMMIT,
-                paths::NOT_PROVIDED,
-                paths::LOGIN,
-                paths::ADMIN_RENEWALS,
-                paths::ADMIN_APPROVE,
-                paths::ADMIN_DENY,
-                paths::ADMIN_MAIL,
-            ]
-            .contains(&known) =>
-        {
-            Reply::message(405, "エラー", "この操作はできません。")
-                .with_header("Allow", "GET, POST".into())
-        }
-        _ => Reply::message(
-            404,
-            "ページが見つかりません",
-            "指定されたページは存在しません。",
-        ),
+        (_, known) => match allowed_methods(known) {
+            Some(allowed) => Reply::message(405, "エラー", "この操作はできません。")
+                .with_header("Allow", allowed.into()),
+            None => Reply::message(
+                404,
+                "ページが見つかりません",
+                "指定されたページは存在しません。",
+            ),
+        },
     }
 }
 
-/// The menu issues a fresh challenge and forgets any renewal waiting on the confirmation screen (「戻る」).
+/// The menu forgets a renewal waiting on the confirmation screen (「戻る」). It issues no challenge: the
+/// extension asks [`paths::RENEW_CHALLENGE`] for one.
 fn show_menu(state: &State, incoming: &Incoming) -> Reply {
-    let challenge = state.with_session(&incoming.session_id, |session| {
-        session.verified_renewal = None;
-        session.issue_renewal_challenge()
+    state.with_session(incoming.session(), |session| {
+        session.verified_renewal = None
     });
-    Reply::page(200, &menu::menu(&challenge))
+    let injected = injection::read(&state.data_dir);
+    Reply::page(200, &menu::menu(injected.as_deref()))
 }
 
-fn refusal_reply(refusal: &Refusal, back_to: &str, back_label: &str) -> Reply {
-    Reply::page(
-        refusal.status(),
-        &notice::refusal(refusal, back_to, back_label),
-    )
+fn back_to_menu(refusal: &Refusal) -> Reply {
+    Reply::refusal_page(refusal, paths::MENU, "利用者登録メニューへ戻る")
 }
 
-fn confirm_renewal(state: &State, incoming: &Incoming) -> Reply {
-    let form = Form::parse(&incoming.body);
-    let challenge = state.with_session(&incoming.session_id, |session| {
-        session.verified_renewal = None;
+/// The three JSON renewal steps: the CSRF guard, then the session, then the step's own checks.
+fn renewal_step(state: &State, incoming: &Incoming) -> Reply {
+    if incoming
+        .origins
+        .iter()
+        .any(|origin| *origin != state.origin)
+    {
+        return Reply::refusal_json(&Refusal::ForeignOrigin);
+    }
+    let Some(session_id) = incoming.session_id.as_deref() else {
+        return Reply::refusal_json(&Refusal::ChallengeMissing);
+    };
+    let outcome = match incoming.path.as_str() {
+        paths::RENEW_CHALLENGE => {
+            let challenge = state.with_session(session_id, Session::start_renewal);
+            Ok(serde_json::json!({ "challenge": lenient_base64::encode(&challenge) }))
+        }
+        paths::RENEW_CURRENT => prove_current_card(state, session_id, &incoming.body),
+        _ => pair_new_card(state, session_id, &incoming.body),
+    };
+    match outcome {
+        Ok(answer) => Reply::json(200, &answer),
+        Err(refusal) => Reply::refusal_json(&refusal),
+    }
+}
+
+/// Step 2: consumes step 1's challenge; on success the session holds the proven current card and a second
+/// challenge bound to it, given only in this answer.
+fn prove_current_card(
+    state: &State,
+    session_id: &str,
+    body: &[u8],
+) -> Result<serde_json::Value, Refusal> {
+    let form = Form::parse(body);
+    let challenge = state.with_session(session_id, |session| {
+        session.forget_renewal();
         session.take_renewal_challenge()
     });
-    let page = {
-        let registry = state.registry();
-        renewal::verify_submission(&registry, &state.checks(), challenge, &form).and_then(
-            |verified| {
-                let user = registry
-                    .user(&verified.user_id)
-                    .ok_or(Refusal::RegistrationChanged)?;
-                let current = CertificateFacts::parse(&verified.old_certificate)
-                    .map_err(|_| Refusal::RegistrationChanged)?;
-                let new = CertificateFacts::parse(&verified.new_certificate)
-                    .map_err(|_| Refusal::RegistrationChanged)?;
-                Ok((renewal_page::confirmation(user, &current, &new), verified))
-            },
-        )
-    };
+    let proven = renewal::verify_current(&state.registry(), &state.checks(), challenge, &form)?;
+    let second = state.with_session(session_id, |session| session.prove_current(proven));
+    Ok(serde_json::json!({ "challenge": lenient_base64::encode(&second) }))
+}
+
+/// Step 3: consumes the proven current card and its second challenge whatever the outcome; on success the
+/// session holds the verified renewal the confirmation screen shows.
+fn pair_new_card(
+    state: &State,
+    session_id: &str,
+    body: &[u8],
+) -> Result<serde_json::Value, Refusal> {
+    let form = Form::parse(body);
+    let proven = state.with_session(session_id, |session| {
+        let proven = session.take_proven_current();
+        session.forget_renewal();
+        proven
+    });
+    let verified = renewal::verify_new(&state.checks(), proven, &form)?;
+    state.with_session(session_id, |session| {
+        session.verified_renewal = Some(verified)
+    });
+    Ok(serde_json::json!({ "confirm": paths::RENEW_CONFIRM }))
+}
+
+/// 電子証明書更新確認画面 of the session's verified renewal (shown again on reload until 「更新」 or 「戻る」).
+fn show_confirmation(state: &State, incoming: &Incoming) -> Reply {
+    let verified = state.with_session(incoming.session(), |session| {
+        session.verified_renewal.clone()
+    });
+    let page = verified
+        .ok_or(Refusal::NothingToCommit)
+        .and_then(|verified| {
+            let registry = state.registry();
+            let user = registry
+                .user(&verified.user_id)
+                .ok_or(Refusal::RegistrationChanged)?;
+            let current = CertificateFacts::parse(&verified.old_certificate)
+                .map_err(|_| Refusal::RegistrationChanged)?;
+            let new = CertificateFacts::parse(&verified.new_certificate)
+                .map_err(|_| Refusal::RegistrationChanged)?;
+            Ok(renewal_page::confirmation(user, &current, &new))
+        });
     match page {
-        Ok((html, verified)) => {
-            state.with_session(&incoming.session_id, |session| {
-                session.verified_renewal = Some(verified)
-            });
-            Reply::page(200, &html)
-        }
-        Err(refusal) => refusal_reply(&refusal, paths::MENU, "利用者登録メニューへ戻る"),
+        Ok(html) => Reply::page(200, &html),
+        Err(refusal) => back_to_menu(&refusal),
     }
 }
 
 fn commit_renewal(state: &State, incoming: &Incoming) -> Reply {
-    let Some(verified) = state.with_session(&incoming.session_id, |session| {
+    let Some(verified) = state.with_session(incoming.session(), |session| {
         session.verified_renewal.take()
     }) else {
-        return refusal_reply(
-            &Refusal::NothingToCommit,
-            paths::MENU,
-            "利用者登録メニューへ戻る",
-        );
+        return back_to_menu(&Refusal::NothingToCommit);
     };
     let mut registry = state.registry();
     match renewal::commit(
@@ -446,25 +548,25 @@ fn commit_renewal(state: &State, incoming: &Incoming) -> Reply {
                 .unwrap_or_default();
             Reply::page(200, &renewal_page::held_for_review(&differences))
         }
-        Err(refusal) => refusal_reply(&refusal, paths::MENU, "利用者登録メニューへ戻る"),
+        Err(refusal) => back_to_menu(&refusal),
     }
 }
 
 fn log_in(state: &State, incoming: &Incoming) -> Reply {
     let form = Form::parse(&incoming.body);
-    let challenge = state.with_session(&incoming.session_id, Session::take_login_challenge);
+    let challenge = state.with_session(incoming.session(), Session::take_login_challenge);
     let outcome = {
         let registry = state.registry();
         login::verify_login(&registry, &state.checks(), challenge, &form).cloned()
     };
     match outcome {
         Ok(user) => {
-            state.with_session(&incoming.session_id, |session| {
+            state.with_session(incoming.session(), |session| {
                 session.logged_in_user = Some(user.id.clone())
             });
             Reply::page(200, &login_page::logged_in(&user))
         }
-        Err(refusal) => refusal_reply(&refusal, paths::LOGIN, "ログイン画面へ戻る"),
+        Err(refusal) => Reply::refusal_page(&refusal, paths::LOGIN, "ログイン画面へ戻る"),
     }
 }
 

@@ -1,6 +1,7 @@
-//! Browser sessions (cookie `JSESSIONID`, as the JSP portal had): the challenges issued to the session and the
-//! renewal waiting for 「更新」 on the confirmation screen. Kept in memory: a restart asks the user to start over,
-//! as the real portal's session timeout did.
+//! Browser sessions (cookie `JSESSIONID`, as the JSP portal had): the challenges issued to the session, the
+//! renewal in progress (first challenge → proven current card with its second challenge → verified renewal waiting
+//! for 「更新」 on the confirmation screen). Kept in memory: a restart asks the user to start over, as the real
+//! portal's session timeout did.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -37,6 +38,14 @@ impl Challenge {
     }
 }
 
+/// The current card whose consent (step 2) verified in this session: the only card a new card may be paired with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenCurrentCard {
+    pub user_id: String,
+    /// DER of the registered certificate the card proved.
+    pub certificate: Vec<u8>,
+}
+
 /// A renewal whose two signatures verified; waits for 「更新」 (or 「戻る」).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedRenewal {
@@ -47,7 +56,10 @@ pub struct VerifiedRenewal {
 
 #[derive(Debug)]
 pub struct Session {
+    /// Step 1's challenge, answered by the current card in step 2.
     renewal_challenge: Option<Challenge>,
+    /// Step 2's outcome: the proven current card and the second challenge, answered by the new card in step 3.
+    proven_current: Option<(ProvenCurrentCard, Challenge)>,
     login_challenge: Option<Challenge>,
     pub verified_renewal: Option<VerifiedRenewal>,
     /// 利用者ID after a successful IC-card login.
@@ -59,6 +71,7 @@ impl Session {
     fn new() -> Self {
         Session {
             renewal_challenge: None,
+            proven_current: None,
             login_challenge: None,
             verified_renewal: None,
             logged_in_user: None,
@@ -66,20 +79,44 @@ impl Session {
         }
     }
 
-    /// Issues a new renewal challenge, replacing any earlier one.
-    pub fn issue_renewal_challenge(&mut self) -> ChallengeBytes {
+    /// Step 1: issues a new renewal challenge, replacing any earlier one, and forgets any renewal in progress.
+    pub fn start_renewal(&mut self) -> ChallengeBytes {
+        self.forget_renewal();
         let challenge = Challenge::fresh();
         let bytes = challenge.bytes;
         self.renewal_challenge = Some(challenge);
         bytes
     }
 
-    /// Takes the renewal challenge out of the session (single use); `None` when absent or expired.
+    /// Forgets the proven current card and the verified renewal (not step 1's challenge).
+    pub fn forget_renewal(&mut self) {
+        self.proven_current = None;
+        self.verified_renewal = None;
+    }
+
+    /// Takes step 1's challenge out of the session (single use); `None` when absent or expired.
     pub fn take_renewal_challenge(&mut self) -> Option<ChallengeBytes> {
         self.renewal_challenge
             .take()
             .filter(Challenge::is_live)
             .map(|c| c.bytes)
+    }
+
+    /// Step 2 succeeded: remembers the proven current card and issues the second challenge bound to it.
+    pub fn prove_current(&mut self, card: ProvenCurrentCard) -> ChallengeBytes {
+        let challenge = Challenge::fresh();
+        let bytes = challenge.bytes;
+        self.proven_current = Some((card, challenge));
+        bytes
+    }
+
+    /// Takes the proven current card and its second challenge out of the session (single use, whatever step 3's
+    /// outcome); `None` when absent or the second challenge expired.
+    pub fn take_proven_current(&mut self) -> Option<(ProvenCurrentCard, ChallengeBytes)> {
+        self.proven_current
+            .take()
+            .filter(|(_, challenge)| challenge.is_live())
+            .map(|(card, challenge)| (card, challenge.bytes))
     }
 
     pub fn issue_login_challenge(&mut self) -> ChallengeBytes {
@@ -103,6 +140,14 @@ pub struct Sessions {
 }
 
 impl Sessions {
+    /// The live session named by the cookie value, if any (does not create one).
+    pub fn get(&mut self, cookie: Option<&str>) -> Option<&mut Session> {
+        self.expire();
+        let session = self.by_id.get_mut(cookie?)?;
+        session.last_seen = Instant::now();
+        Some(session)
+    }
+
     /// The session named by the cookie value, or a new one; returns its id and whether it is new (so the caller
     /// sets the cookie).
     pub fn get_or_create(&mut self, cookie: Option<&str>) -> (String, bool, &mut Session) {

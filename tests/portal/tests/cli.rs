@@ -10,8 +10,6 @@ use common::*;
 #[test]
 fn binary_registers_and_serves() {
     let dir = temp_dir("cli");
-    let ca_file = dir.join("ca.der");
-    std::fs::write(&ca_file, ca_der()).unwrap();
     let current = Card::issue(&CardSpec::current());
     let user_file = dir.join("user.json");
     std::fs::write(
@@ -20,26 +18,7 @@ fn binary_registers_and_serves() {
     )
     .unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_replica-portal"))
-        .args(["--port", "0", "--data"])
-        .arg(dir.join("data"))
-        .arg("--ca-cert")
-        .arg(&ca_file)
-        .arg("--register")
-        .arg(&user_file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line
-        .trim()
-        .strip_prefix("listening on http://127.0.0.1:")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let (mut child, port) = spawn(&dir, &["--register", user_file.to_str().unwrap()]);
 
     let mut browser = Browser::at_port(port);
     let origin = format!("http://127.0.0.1:{port}");
@@ -49,6 +28,49 @@ fn binary_registers_and_serves() {
     let _ = child.wait();
     assert_eq!(page.status, 200, "{}", page.text());
     assert!(page.text().contains(REGISTERED_NAME));
+    assert_eq!(page.header("X-Frame-Options"), Some("SAMEORIGIN"));
+}
+
+/// Starts the binary with `extra` arguments; returns the child and its port.
+fn spawn(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, u16) {
+    let ca_file = dir.join("ca.der");
+    std::fs::write(&ca_file, ca_der()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_replica-portal"))
+        .args(["--port", "0", "--data"])
+        .arg(dir.join("data"))
+        .arg("--ca-cert")
+        .arg(&ca_file)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .strip_prefix("listening on http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    (child, port)
+}
+
+#[test]
+fn binary_allow_framing_and_the_injection_fixture() {
+    let dir = temp_dir("cli-framing");
+    let (mut child, port) = spawn(&dir, &["--allow-framing"]);
+    std::fs::write(dir.join("data").join("injected.html"), "<b>injected</b>").unwrap();
+    let menu = Browser::at_port(port).get(replica_portal::paths::MENU);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(menu.status, 200);
+    assert_eq!(menu.header("X-Frame-Options"), None);
+    assert_eq!(menu.header("Content-Security-Policy"), None);
+    assert!(menu
+        .html
+        .contains("<div id=\"injected\"><b>injected</b></div>"));
 }
 
 #[test]

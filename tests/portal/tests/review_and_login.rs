@@ -61,8 +61,12 @@ fn roster_mismatch_is_held_then_approved() {
         &current,
         &Card::issue(&CardSpec::new_card()),
     );
-    assert_eq!(again.status, 403);
-    assert!(again.text().contains("審査中のICカード更新申請があります"));
+    assert_json_refusal(
+        &again,
+        403,
+        "review_pending",
+        "審査中のICカード更新申請があります",
+    );
 
     let review = browser.get(paths::ADMIN_RENEWALS);
     assert!(review.text().contains("札幌 花子"), "{}", review.text());

@@ -1,12 +1,16 @@
-//! Garbage never crashes the portal: every answer is a page with a status below 500.
+//! Garbage never crashes the portal: every answer has a status below 500 — a page on the HTML paths, a JSON error
+//! on the renewal endpoints.
 
 mod common;
 
 use common::*;
 use replica_portal::paths;
 
+const JSON: &str = "application/json; charset=utf-8";
+const HTML: &str = "text/html; charset=Shift_JIS";
+
 #[test]
-fn garbage_submissions_get_error_pages() {
+fn garbage_submissions_get_error_answers() {
     let (portal, current, _) = portal_with_registered_card();
     let mut browser = Browser::new(&portal);
     let bodies: Vec<Vec<u8>> = vec![
@@ -21,45 +25,63 @@ fn garbage_submissions_get_error_pages() {
         .into_bytes(),
         b"oldCertificate=MIIB&oldSignature=!!&newCertificate=MIIBAAAA&newSignature=".to_vec(),
     ];
+    browser.get(paths::MENU);
     for body in &bodies {
         for path in [
+            paths::RENEW_CHALLENGE,
+            paths::RENEW_CURRENT,
+            paths::RENEW_NEW,
             paths::RENEW_CONFIRM,
             paths::RENEW_COMMIT,
             paths::LOGIN,
             paths::ADMIN_APPROVE,
             paths::ADMIN_DENY,
         ] {
-            browser.get(paths::MENU);
             browser.get(paths::LOGIN);
+            // Each step in turn has a live challenge to spoil.
+            fetch_challenge(&mut browser);
+            if path == paths::RENEW_NEW {
+                assert_eq!(
+                    prove_current(&mut browser, portal.origin(), &current).status,
+                    200
+                );
+            }
             let page = browser.post_raw(path, "application/x-www-form-urlencoded", body);
             assert!(
                 (200..500).contains(&page.status),
                 "{path} answered {} to {body:?}",
                 page.status
             );
-            assert_eq!(
-                page.header("Content-Type"),
-                Some("text/html; charset=Shift_JIS")
-            );
+            let expected = if paths::RENEW_API.contains(&path) {
+                JSON
+            } else {
+                HTML
+            };
+            assert_eq!(page.header("Content-Type"), Some(expected), "{path}");
+            if expected == JSON {
+                assert!(
+                    !page.error_code().is_empty() || page.status == 200,
+                    "{path}"
+                );
+            }
         }
     }
-    // With a live challenge but undecodable DER in each field, each refusal is specific.
-    let menu = browser.get(paths::MENU);
-    let challenge = menu.input_value("challenge").unwrap();
+    // With a live challenge but undecodable DER, the refusal is specific.
+    let (challenge, _) = fetch_challenge(&mut browser);
     let page = browser.post_form(
-        paths::RENEW_CONFIRM,
+        paths::RENEW_CURRENT,
         &[
             ("challenge", &challenge),
             ("oldCertificate", "AAAA"),
             ("oldSignature", "AAAA"),
-            ("newCertificate", "AAAA"),
-            ("newSignature", "AAAA"),
         ],
     );
-    assert_eq!(page.status, 400);
-    assert!(page
-        .text()
-        .contains("現在使用しているICカードの電子証明書の形式が正しくありません"));
+    assert_json_refusal(
+        &page,
+        400,
+        "unreadable",
+        "現在使用しているICカードの電子証明書の形式が正しくありません",
+    );
     // The portal still works afterwards.
     let new = Card::issue(&CardSpec::new_card());
     assert_eq!(
@@ -72,19 +94,31 @@ fn garbage_submissions_get_error_pages() {
 fn oversized_bodies_are_refused_with_413() {
     let (portal, _, _) = portal_with_registered_card();
     let mut browser = Browser::new(&portal);
+    browser.get(paths::MENU);
     let huge = vec![b'a'; replica_portal::MAX_BODY_BYTES + 1];
     let page = browser.post_raw(
-        paths::RENEW_CONFIRM,
+        paths::RENEW_COMMIT,
         "application/x-www-form-urlencoded",
         &huge,
     );
     assert_eq!(page.status, 413);
+    assert_eq!(page.header("Content-Type"), Some(HTML));
     assert!(page.text().contains("送信内容が大きすぎます"));
+    for path in paths::RENEW_API {
+        let page = browser.post_raw(path, "application/x-www-form-urlencoded", &huge);
+        assert_json_refusal(&page, 413, "too_large", "送信内容が大きすぎます");
+    }
     // Just under the cap is read and answered normally.
     let fits = vec![b'a'; replica_portal::MAX_BODY_BYTES];
     assert_eq!(
         browser
-            .post_raw(paths::RENEW_CONFIRM, "text/plain", &fits)
+            .post_raw(paths::RENEW_CURRENT, "text/plain", &fits)
+            .error_code(),
+        "session_expired"
+    );
+    assert_eq!(
+        browser
+            .post_raw(paths::RENEW_COMMIT, "text/plain", &fits)
             .status,
         409
     );
@@ -95,7 +129,11 @@ fn unknown_paths_and_methods() {
     let (portal, _, _) = portal_with_registered_card();
     let mut browser = Browser::new(&portal);
     assert_eq!(browser.get("/nothing/here").status, 404);
-    assert_eq!(browser.get(paths::RENEW_CONFIRM).status, 405);
+    for path in paths::RENEW_API {
+        let page = browser.get(path);
+        assert_eq!(page.status, 405, "{path}");
+        assert_eq!(page.header("Allow"), Some("POST"));
+    }
     assert_eq!(
         browser.request("DELETE", paths::MENU, None, b"").status,
         405
@@ -110,10 +148,33 @@ fn shift_jis_and_utf8_form_posts_are_both_understood() {
     let (portal, current, _) = portal_with_registered_card();
     let new = Card::issue(&CardSpec::new_card());
     let mut browser = Browser::new(&portal);
-    assert_eq!(
-        submit_renewal(&mut browser, portal.origin(), &current, &new).status,
-        200
+    browser.get(paths::MENU);
+
+    // A careless encoder: base64 not percent-encoded at all ('+' arrives as a space), the challenge URL-safe
+    // without padding, and no Content-Type.
+    let (_, challenge) = fetch_challenge(&mut browser);
+    let signature = current.sign(
+        portal.origin(),
+        &challenge,
+        ebid_protocol::SignPurpose::RenewCurrent,
+        b"",
     );
+    let url_safe = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&challenge)
+    };
+    let body = format!(
+        "challenge={url_safe}&oldCertificate={}&oldSignature={}",
+        current.b64(),
+        b64(&signature)
+    );
+    let step2 = browser.request("POST", paths::RENEW_CURRENT, None, body.as_bytes());
+    assert_eq!(step2.status, 200, "{}", String::from_utf8_lossy(&step2.raw));
+    // A fetch/URLSearchParams (UTF-8, percent-encoded) body.
+    let step3 = pair_new(&mut browser, portal.origin(), &step2, &current, &new);
+    assert_eq!(step3.status, 200, "{}", String::from_utf8_lossy(&step3.raw));
+    assert_eq!(browser.get(paths::RENEW_CONFIRM).status, 200);
+
     // IE sends the button's value in the page's encoding: 「更新」 as Shift_JIS.
     let page = browser.post_raw(
         paths::RENEW_COMMIT,

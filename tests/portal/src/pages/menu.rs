@@ -1,15 +1,14 @@
 //! 利用者登録メニュー画面: 「登録」「変更」「ICカード更新」. The 「ICカード更新」 button still calls the Java applet
 //! that IE ran; modern browsers ignore `<applet>`, so without the extension the click ends in an error message.
-//! The extension's content script finds form `frmRenew`, fills the applet's hidden fields and submits it.
+//! The extension's content script hooks the button and runs the renewal against the endpoints of its own site
+//! profile: the page carries no challenge and nothing the extension takes a target from.
 
-use crate::html::{document, escape};
-use crate::lenient_base64;
+use crate::html::document;
 use crate::pages::title_bar;
 use crate::paths;
-use crate::renewal::fields;
-use crate::sessions::ChallengeBytes;
 
-pub fn menu(challenge: &ChallengeBytes) -> String {
+/// The menu; `injected` is the test fixture's raw markup ([`crate::injection`]), placed before the form.
+pub fn menu(injected: Option<&str>) -> String {
     let script = "<script type=\"text/javascript\">\n<!--\n\
 function fnIcRenew() {\n\
   if (!confirm(\"現在使用しているICカードがICカードリーダーに挿入されていることを確認してください。\")) {\n\
@@ -17,10 +16,10 @@ function fnIcRenew() {\n\
   }\n\
   var f = document.frmRenew;\n\
   try {\n\
-    // The applet asks both PINs, reads both cards, signs and fills the hidden fields.\n\
-    var ret = document.RenewApplet.renew(f.challenge.value);\n\
+    // The applet asks both PINs, has each card sign, posts the steps and then shows the confirmation.\n\
+    var ret = document.RenewApplet.renew();\n\
     if (ret == 0) {\n\
-      f.submit();\n\
+      location.href = f.action;\n\
     }\n\
   } catch (e) {\n\
     alert(\"ICカード更新機能（Javaアプレット）を起動できませんでした。\");\n\
@@ -29,13 +28,8 @@ function fnIcRenew() {\n\
 }\n\
 //-->\n</script>\n";
     let body = format!(
-        "<body>\n{title}\
+        "<body>\n{title}{injected}\
 <form name=\"frmRenew\" id=\"frmRenew\" method=\"post\" action=\"{action}\" accept-charset=\"Shift_JIS\">\n\
-<input type=\"hidden\" name=\"{challenge_field}\" id=\"challenge\" value=\"{challenge}\">\n\
-<input type=\"hidden\" name=\"{old_cert}\" value=\"\">\n\
-<input type=\"hidden\" name=\"{old_sig}\" value=\"\">\n\
-<input type=\"hidden\" name=\"{new_cert}\" value=\"\">\n\
-<input type=\"hidden\" name=\"{new_sig}\" value=\"\">\n\
 <table border=\"1\" cellspacing=\"0\" cellpadding=\"8\" align=\"center\" width=\"560\">\n\
 <tr><td align=\"center\" width=\"140\"><input type=\"button\" name=\"btnRegist\" value=\"登録\" style=\"width: 120px;\" \
 onclick=\"location.href='{np}?func=regist'\"></td><td>利用者情報の新規登録を行います。</td></tr>\n\
@@ -52,13 +46,10 @@ name=\"RenewApplet\" width=\"1\" height=\"1\" mayscript>\n\
 <p align=\"center\"><a href=\"{login}\" target=\"_top\">ICカードによるログイン</a></p>\n\
 </body>",
         title = title_bar("利用者登録メニュー"),
+        injected = injected
+            .map(|markup| format!("<div id=\"injected\">{markup}</div>\n"))
+            .unwrap_or_default(),
         action = paths::RENEW_CONFIRM,
-        challenge_field = fields::CHALLENGE,
-        challenge = escape(&lenient_base64::encode(challenge)),
-        old_cert = fields::OLD_CERTIFICATE,
-        old_sig = fields::OLD_SIGNATURE,
-        new_cert = fields::NEW_CERTIFICATE,
-        new_sig = fields::NEW_SIGNATURE,
         np = paths::NOT_PROVIDED,
         login = paths::LOGIN,
     );

@@ -1,5 +1,6 @@
 //! Shared by the portal's integration tests: a test CA and RSA cards (keys generated once per test binary), card
-//! signatures, and a tiny cookie-keeping HTTP client that decodes Shift_JIS pages.
+//! signatures, a tiny cookie-keeping HTTP client that decodes Shift_JIS pages and JSON answers, and the renewal
+//! steps as the extension takes them.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -14,7 +15,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, Issuer, KeyPair,
     SanType,
 };
-use replica_portal::{NewUser, Portal, PortalConfig, RosterEntry, RunningPortal};
+use replica_portal::{paths, NewUser, Portal, PortalConfig, RosterEntry, RunningPortal};
 use rsa::pkcs8::EncodePrivateKey;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::Sha256;
@@ -210,11 +211,17 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 pub fn start(data_dir: &std::path::Path) -> RunningPortal {
-    Portal::start(PortalConfig {
+    start_with(PortalConfig {
         data_dir: data_dir.to_path_buf(),
+        ..PortalConfig::default()
+    })
+}
+
+/// Starts `config` with the test CA.
+pub fn start_with(config: PortalConfig) -> RunningPortal {
+    Portal::start(PortalConfig {
         ca_certificates: vec![ca_der()],
-        port: 0,
-        origin: None,
+        ..config
     })
     .expect("portal starts")
 }
@@ -282,6 +289,25 @@ impl Page {
             .replace("&amp;", "&")
     }
 
+    /// The body as JSON (the renewal endpoints' answers).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.raw).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}), status {}: {}",
+                self.status,
+                String::from_utf8_lossy(&self.raw)
+            )
+        })
+    }
+
+    /// `error.code` of a JSON refusal.
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The value attribute of the input named `name`.
     pub fn input_value(&self, name: &str) -> Option<String> {
         let marker = format!("name=\"{name}\"");
@@ -298,19 +324,22 @@ impl Page {
 pub struct Browser {
     pub port: u16,
     cookie: Option<String>,
+    /// Sent with every request (e.g. `Origin`).
+    pub extra_headers: Vec<(String, String)>,
 }
 
 impl Browser {
     /// A browser for a portal started elsewhere (the binary).
     pub fn at_port(port: u16) -> Self {
-        Browser { port, cookie: None }
+        Browser {
+            port,
+            cookie: None,
+            extra_headers: Vec::new(),
+        }
     }
 
     pub fn new(portal: &RunningPortal) -> Self {
-        Browser {
-            port: portal.port(),
-            cookie: None,
-        }
+        Browser::at_port(portal.port())
     }
 
     pub fn get(&mut self, path: &str) -> Page {
@@ -350,6 +379,9 @@ impl Browser {
         }
         if let Some(cookie) = &self.cookie {
             head.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        for (name, value) in &self.extra_headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
@@ -402,39 +434,127 @@ fn urlencode(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Opens the menu, reads the challenge, and posts what the applet would have: both cards' certificates and
-/// signatures bound to `origin`.
-pub fn submit_renewal(browser: &mut Browser, origin: &str, current: &Card, new: &Card) -> Page {
-    let menu = browser.get(replica_portal::paths::MENU);
-    assert_eq!(menu.status, 200);
-    let challenge_b64 = menu
-        .input_value("challenge")
-        .expect("challenge on the menu");
-    let challenge = STANDARD
-        .decode(&challenge_b64)
-        .expect("challenge is base64");
-    let old_sig = current.sign(origin, &challenge, SignPurpose::RenewCurrent, b"");
-    let new_sig = new.sign(origin, &challenge, SignPurpose::RenewNew, &current.der);
+/// Step 1: `POST IcRenewChallenge.do`; returns the challenge (base64 and bytes).
+pub fn fetch_challenge(browser: &mut Browser) -> (String, Vec<u8>) {
+    let answer = browser.post_raw(paths::RENEW_CHALLENGE, "text/plain", b"");
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.raw)
+    );
+    challenge_of(&answer)
+}
+
+/// The `challenge` of a step 1 or step 2 answer, base64 and decoded.
+pub fn challenge_of(answer: &Page) -> (String, Vec<u8>) {
+    let text = answer.json()["challenge"]
+        .as_str()
+        .expect("challenge in the answer")
+        .to_string();
+    let bytes = STANDARD
+        .decode(&text)
+        .expect("challenge is standard base64");
+    assert_eq!(bytes.len(), 32);
+    (text, bytes)
+}
+
+/// Step 2 with explicit fields.
+pub fn post_current(browser: &mut Browser, challenge: &str, card: &Card, signature: &[u8]) -> Page {
     browser.post_form(
-        replica_portal::paths::RENEW_CONFIRM,
+        paths::RENEW_CURRENT,
         &[
-            ("challenge", &challenge_b64),
-            ("oldCertificate", &current.b64()),
-            ("oldSignature", &b64(&old_sig)),
-            ("newCertificate", &new.b64()),
-            ("newSignature", &b64(&new_sig)),
+            ("challenge", challenge),
+            ("oldCertificate", &card.b64()),
+            ("oldSignature", &b64(signature)),
         ],
     )
 }
 
+/// Step 3 with explicit fields.
+pub fn post_new(browser: &mut Browser, challenge: &str, card: &Card, signature: &[u8]) -> Page {
+    browser.post_form(
+        paths::RENEW_NEW,
+        &[
+            ("challenge", challenge),
+            ("newCertificate", &card.b64()),
+            ("newSignature", &b64(signature)),
+        ],
+    )
+}
+
+/// Steps 1 and 2 as the extension takes them: a challenge, the current card's consent bound to `origin`.
+/// Returns step 2's answer.
+pub fn prove_current(browser: &mut Browser, origin: &str, current: &Card) -> Page {
+    let (challenge_b64, challenge) = fetch_challenge(browser);
+    let signature = current.sign(origin, &challenge, SignPurpose::RenewCurrent, b"");
+    post_current(browser, &challenge_b64, current, &signature)
+}
+
+/// Step 3 after a successful step 2 answer: the new card signs the second challenge, binding `current`.
+pub fn pair_new(
+    browser: &mut Browser,
+    origin: &str,
+    step2: &Page,
+    current: &Card,
+    new: &Card,
+) -> Page {
+    let (second_b64, second) = challenge_of(step2);
+    let signature = new.sign(origin, &second, SignPurpose::RenewNew, &current.der);
+    post_new(browser, &second_b64, new, &signature)
+}
+
+/// The whole renewal as the extension runs it: the menu (the session), step 1, step 2 with `current`, step 3 with
+/// `new`, both signatures bound to `origin`, then the confirmation screen the extension shows. Returns the
+/// confirmation page, or the JSON refusal of the step that failed.
+pub fn submit_renewal(browser: &mut Browser, origin: &str, current: &Card, new: &Card) -> Page {
+    let menu = browser.get(paths::MENU);
+    assert_eq!(menu.status, 200);
+    let step2 = prove_current(browser, origin, current);
+    if step2.status != 200 {
+        return step2;
+    }
+    let step3 = pair_new(browser, origin, &step2, current, new);
+    if step3.status != 200 {
+        return step3;
+    }
+    assert_eq!(
+        step3.json(),
+        serde_json::json!({ "confirm": paths::RENEW_CONFIRM })
+    );
+    browser.get(paths::RENEW_CONFIRM)
+}
+
+/// A JSON refusal: its status, headers, code, and `phrase` in its title or message.
+pub fn assert_json_refusal(page: &Page, status: u16, code: &str, phrase: &str) {
+    let body = String::from_utf8_lossy(&page.raw).to_string();
+    assert_eq!(page.status, status, "{body}");
+    assert_eq!(
+        page.header("Content-Type"),
+        Some("application/json; charset=utf-8"),
+        "{body}"
+    );
+    assert_eq!(page.header("Cache-Control"), Some("no-store"));
+    let json = page.json();
+    let error = &json["error"];
+    assert_eq!(error["code"], code, "{body}");
+    let words = format!(
+        "{} {}",
+        error["title"].as_str().unwrap_or_default(),
+        error["message"].as_str().unwrap_or_default()
+    );
+    assert!(words.contains(phrase), "expected {phrase:?} in {body}");
+    assert!(error["registration_pointer"].is_boolean(), "{body}");
+}
+
 /// Logs in with `card` through /login.
 pub fn log_in(browser: &mut Browser, origin: &str, card: &Card) -> Page {
-    let form = browser.get(replica_portal::paths::LOGIN);
+    let form = browser.get(paths::LOGIN);
     let challenge_b64 = form.input_value("challenge").expect("login challenge");
     let challenge = STANDARD.decode(&challenge_b64).expect("base64");
     let signature = card.sign(origin, &challenge, SignPurpose::Login, b"");
     browser.post_form(
-        replica_portal::paths::LOGIN,
+        paths::LOGIN,
         &[
             ("challenge", &challenge_b64),
             ("certificate", &card.b64()),
