@@ -39,12 +39,12 @@ pub enum FromPage {
 pub enum ToPage {
     /// The dialog window is open.
     Started,
-    /// POST these form fields to `path` on the page's own origin, with its session; answer with
-    /// [`FromPage::PortalAnswer`].
+    /// POST these form fields (name, value pairs) to `path` on the page's own origin, with its session; answer
+    /// with [`FromPage::PortalAnswer`].
     Portal {
         id: u64,
         path: &'static str,
-        fields: serde_json::Map<String, serde_json::Value>,
+        fields: Vec<(&'static str, String)>,
     },
     /// The renewal is verified: show the portal's confirmation page (`path` on the page's own origin) in this frame.
     Navigate { path: &'static str },

@@ -103,7 +103,7 @@
         credentials: 'same-origin',
         redirect: 'error',
         cache: 'no-store',
-        body: new URLSearchParams(fields || {}),
+        body: new URLSearchParams(fields || []),
         signal: AbortSignal.timeout(PORTAL_TIMEOUT_MS),
       });
       const body = (await response.text()).slice(0, MAX_BODY_CHARS);

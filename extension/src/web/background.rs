@@ -397,10 +397,6 @@ fn apply(flow: &str, effects: Vec<Effect>) {
                     return end_flow(flow);
                 };
                 let PortalCall { step, fields } = call;
-                let fields = fields
-                    .into_iter()
-                    .map(|(name, value)| (name.to_string(), value.into()))
-                    .collect();
                 post_to_port(
                     key,
                     &ToPage::Portal {
