@@ -41,9 +41,11 @@ export async function launchBrowser({ userDataDir, env, headless = true, slowMo 
     // Playwright adds --disable-extensions by default; the extension is the point here.
     ignoreDefaultArgs: ['--disable-extensions'],
     args: chromiumFlags(EXTENSION_DIR),
-    // The host Chromium starts inherits this environment: PCSCLITE_CSOCK_NAME points it at the private pcscd.
+    // The host Chromium starts inherits this environment: PCSCLITE_CSOCK_NAME points it at the private pcscd, and
+    // EBID_HOST_ALLOW_LOOPBACK_ORIGINS=1 is the host's test switch for http:// loopback origins (the replica
+    // portal's; without it the host signs for canonical https origins only).
     // LANGUAGE=ja makes the browser UI (and chrome.i18n in the extension) Japanese.
-    env: { ...process.env, LANGUAGE: 'ja', ...env },
+    env: { ...process.env, LANGUAGE: 'ja', EBID_HOST_ALLOW_LOOPBACK_ORIGINS: '1', ...env },
   });
   return context;
 }

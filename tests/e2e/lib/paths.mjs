@@ -15,10 +15,14 @@ export const TESTBED = path.join(BIN_DIR, 'testbed');
 export const PORTAL = path.join(BIN_DIR, 'replica-portal');
 export const HOST = path.join(BIN_DIR, 'ebid-host');
 
-/** The unpacked Chrome extension extension/build.sh writes. */
+/**
+ * The unpacked Chrome extension the tests load: extension/build.sh's **test build** (`out/extension/chrome-test`:
+ * loopback host permissions and the `devPortalOrigins` switch, which the replica portal on http://127.0.0.1 needs).
+ * The production build (`out/extension/chrome`) serves https portal origins only.
+ */
 export const EXTENSION_DIR = process.env.EBID_EXTENSION_DIR
   ? path.resolve(process.env.EBID_EXTENSION_DIR)
-  : path.join(REPO, 'out', 'extension', 'chrome');
+  : path.join(REPO, 'out', 'extension', 'chrome-test');
 
 export const CHROMIUM = process.env.EBID_CHROMIUM || '/usr/bin/chromium';
 

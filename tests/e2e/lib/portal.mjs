@@ -9,12 +9,35 @@ export const PATHS = {
   top: '/',
   frameset: '/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaFrame.jsp',
   menu: '/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp',
+  // The renewal's JSON endpoints (POST, called by the extension's content script with the page's session) …
+  renewChallenge: '/CALS/Accepter/ebidmlit/riyousha/IcRenewChallenge.do',
+  renewCurrent: '/CALS/Accepter/ebidmlit/riyousha/IcRenewCurrent.do',
+  renewNew: '/CALS/Accepter/ebidmlit/riyousha/IcRenewNew.do',
+  // … then GET: 電子証明書更新確認画面 of the session's verified renewal (409 without one; POST is 405).
   renewConfirm: '/CALS/Accepter/ebidmlit/riyousha/IcRenewConfirm.do',
   renewCommit: '/CALS/Accepter/ebidmlit/riyousha/IcRenewCommit.do',
   login: '/login',
   adminRenewals: '/admin/renewals',
   adminMail: '/admin/mail',
 };
+
+/** The three renewal endpoints by step name, in the order the flow calls them. */
+export const RENEWAL_STEPS = {
+  challenge: PATHS.renewChallenge,
+  current: PATHS.renewCurrent,
+  new: PATHS.renewNew,
+};
+
+/** The step name of a renewal endpoint URL (`challenge` | `current` | `new`), or null for any other URL. */
+export function renewalStepOf(url) {
+  let pathname;
+  try {
+    pathname = new URL(url).pathname;
+  } catch {
+    return null;
+  }
+  return Object.keys(RENEWAL_STEPS).find((step) => RENEWAL_STEPS[step] === pathname) ?? null;
+}
 
 /** The company every standard test card except `other-company` belongs to (tests/harness card_set.rs). */
 export const COMPANY = {
@@ -23,14 +46,20 @@ export const COMPANY = {
   representative: '札幌 太郎',
 };
 
+/** The injection fixture's file name in the data dir (replica_portal::injection::FILE_NAME). */
+const INJECTION_FILE = 'injected.html';
+
 export class Portal {
   /**
-   * @param {{dir: string, caFiles: string[], users: {id: string, certificate: string}[]}} options
-   *   users: registered before the portal serves (their current card's base64 DER certificate)
+   * @param {{dir: string, caFiles: string[], users: {id: string, certificate: string}[], allowFraming?: boolean}} options
+   *   users: registered before the portal serves (their current card's base64 DER certificate);
+   *   allowFraming: serve pages without `frame-ancestors 'self'` / `X-Frame-Options` (test only: proves the
+   *   extension does not rely on them)
    */
-  static async start({ dir, caFiles, users }) {
+  static async start({ dir, caFiles, users, allowFraming = false }) {
     const dataDir = path.join(dir, 'portal-data');
     const args = ['--port', '0', '--data', dataDir];
+    if (allowFraming) args.push('--allow-framing');
     for (const ca of caFiles) args.push('--ca-cert', ca);
     for (const user of users) {
       const file = path.join(dir, `user-${user.id}.json`);
@@ -61,6 +90,20 @@ export class Portal {
 
   url(route) {
     return this.origin + route;
+  }
+
+  /**
+   * The injection fixture (tests/portal/README.md): `html` is inserted raw into the menu page, in
+   * `<div id="injected">` just before the genuine form, from the next page view on. Models an HTML-injection bug.
+   */
+  inject(html) {
+    fs.mkdirSync(this.dataDir, { recursive: true });
+    fs.writeFileSync(path.join(this.dataDir, INJECTION_FILE), html, 'utf8');
+  }
+
+  /** Removes the injection fixture: the menu has no `#injected` element again. */
+  clearInjection() {
+    fs.rmSync(path.join(this.dataDir, INJECTION_FILE), { force: true });
   }
 
   /** registrations.json: {users: [...], pending: [...]}. */

@@ -28,14 +28,17 @@ export class MachineClock {
 }
 
 /**
- * From the menu through both PIN dialogs and the card swap to the confirmation page.
+ * From the menu through both PIN dialogs and the card swap to the confirmation page. The dialog is the extension's
+ * popup window (its own page); when the flow ends the extension closes it and the menu's frame navigates to the
+ * portal's 電子証明書更新確認画面 (GET IcRenewConfirm.do), which `menu` then shows.
  * @param {import('./world.mjs').World} world
  * @param {object} options
- * @param {import('playwright-core').Frame} options.menu  frame showing the menu
+ * @param {import('playwright-core').Frame} options.menu  frame showing the menu (the frameset's `main`, or the page)
  * @param {string} options.currentPin
  * @param {string} options.newCard  testbed card to swap in
  * @param {string} options.newPin
- * @param {(name: string, dialog?: object) => Promise<void>} [options.onScreen]  e.g. take a screenshot
+ * @param {(name: string, dialog?: import('playwright-core').Page) => Promise<void>} [options.onScreen]  e.g. take a
+ *   screenshot; `dialog` is the dialog window's page for the dialog's screens, absent for the portal's page
  * @param {MachineClock} [options.clock]
  * @returns the confirmation page's text, both tables
  */

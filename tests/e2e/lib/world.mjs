@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Testbed } from './testbed.mjs';
-import { Portal, PATHS } from './portal.mjs';
+import { Portal, PATHS, renewalStepOf } from './portal.mjs';
 import { launchBrowser, writeHostManifest, enablePortalOrigins } from './browser.mjs';
 import { signLogin } from './native-host.mjs';
 import { checkBuilt } from './paths.mjs';
@@ -15,6 +15,7 @@ import { checkBuilt } from './paths.mjs';
  * @param {{id: string, card: string, overrides?: object}[]} [options.users]  portal users and their current cards
  * @param {Record<string, number>} [options.insert]  cards to put in slots at start, e.g. {old: 0}
  * @param {boolean} [options.headless]
+ * @param {boolean} [options.allowFraming]  portal without its anti-framing headers (replica-portal --allow-framing)
  * @param {string} [options.name]  label for the temp dir
  */
 export async function createWorld({
@@ -22,6 +23,7 @@ export async function createWorld({
   insert = { old: 0 },
   headless = true,
   slowMo,
+  allowFraming = false,
   name = 'world',
 } = {}) {
   checkBuilt();
@@ -39,6 +41,7 @@ export async function createWorld({
       dir,
       caFiles: world.testbed.caFiles,
       users: users.map((u) => ({ ...u, certificate: certificateOf(u.card) })),
+      allowFraming,
     });
     for (const [card, slot] of Object.entries(insert)) await world.testbed.insert(card, slot);
 
@@ -52,6 +55,7 @@ export async function createWorld({
       slowMo,
       env: { ...world.testbed.env, EBID_HOST_LOG: 'debug', EBID_HOST_LOG_FILE: world.hostLog },
     });
+    world.watchContext(world.context);
     await enablePortalOrigins(world.context, [world.portal.origin]);
     world.page = world.context.pages()[0] ?? (await world.context.newPage());
     world.watchPage(world.page);
@@ -62,13 +66,48 @@ export async function createWorld({
   }
 }
 
+/** Polls `check()` (sync or async) until it is truthy; returns its value, or throws naming `what`. */
+export async function eventually(check, what, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export class World {
   constructor(dir) {
     this.dir = dir;
     /** Native dialogs (alert/confirm) the portal page opened: {type, message}. */
     this.nativeDialogs = [];
-    /** POSTs the browser sent to the portal: {url, body}. */
+    /**
+     * POSTs any page of the browser sent: {url, body, step, status}. The content script's `fetch` calls to the
+     * renewal endpoints show up here like the page's own requests (they run in the page's frame); `step` is
+     * `challenge` | `current` | `new` for those, null otherwise; `status` is the HTTP status and `answer` the
+     * endpoint's JSON once answered (await `answered`, or `world.settled()` for all of them).
+     */
     this.posts = [];
+  }
+
+  /** Records every POST of every page in the browser (the portal's tabs, its frames, pages tests open). */
+  watchContext(context) {
+    context.on('request', (r) => {
+      if (r.method() !== 'POST') return;
+      const post = { url: r.url(), body: r.postData() ?? '', step: renewalStepOf(r.url()), status: null, answer: null };
+      this.posts.push(post);
+      post.answered = r
+        .response()
+        .then(async (response) => {
+          post.status = response ? response.status() : 0;
+          // The renewal endpoints answer JSON: keep it (challenges, confirm path, or the portal's refusal).
+          if (response && post.step) post.answer = await response.json().catch(() => null);
+        })
+        .catch(() => {
+          post.status = 0;
+        });
+    });
   }
 
   watchPage(page) {
@@ -76,9 +115,29 @@ export class World {
       this.nativeDialogs.push({ type: d.type(), message: d.message() });
       d.accept().catch(() => {});
     });
-    page.on('request', (r) => {
-      if (r.method() === 'POST') this.posts.push({ url: r.url(), body: r.postData() ?? '' });
+  }
+
+  /** Waits until every POST recorded so far has its answer (status, JSON). */
+  async settled(timeoutMs = 10_000) {
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('a POST got no answer in time')), timeoutMs);
     });
+    try {
+      await Promise.race([Promise.all(this.posts.map((p) => p.answered)), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The renewal endpoints the browser POSTed to so far, in order: e.g. ['challenge', 'current', 'new']. */
+  renewalSteps() {
+    return this.posts.filter((p) => p.step).map((p) => p.step);
+  }
+
+  /** The form fields of the POSTs to one renewal endpoint (`challenge` | `current` | `new`), as objects. */
+  renewalPosts(step) {
+    return this.posts.filter((p) => p.step === step).map((p) => Object.fromEntries(new URLSearchParams(p.body)));
   }
 
   url(route) {
@@ -106,7 +165,10 @@ export class World {
     return main;
   }
 
-  /** Form `frmRenew`'s markup and current field values (to prove a cancelled flow left the page as it was). */
+  /**
+   * Form `frmRenew`'s markup and current field values, and the frame's URL (to prove a cancelled flow left the page
+   * as it was). The form holds only the button now: the extension takes nothing from it and fills nothing in.
+   */
   static formSnapshot(menuFrame) {
     return menuFrame.evaluate(() => {
       const form = document.forms.frmRenew;
@@ -119,18 +181,17 @@ export class World {
   }
 
   /**
-   * Whether the menu's challenge is still unused at the portal: a POST with only the challenge is answered 400
-   * (fields missing) while the challenge is live, 409 once any earlier POST consumed it. Consumes it.
+   * Whether the portal holds a verified renewal (both cards' signatures accepted) in this frame's session: a GET of
+   * 電子証明書更新確認画面 answers 200 with one, 409 (画面の有効期限が切れました) without. Read-only: the page
+   * shows again on reload, and only a view of the menu forgets the renewal.
    */
-  static async challengeStillLive(menuFrame) {
-    const status = await menuFrame.evaluate(async () => {
-      const form = document.forms.frmRenew;
-      const body = new URLSearchParams({ challenge: form.challenge.value });
-      const response = await fetch(form.action, { method: 'POST', body });
+  static async renewalVerified(frame) {
+    const status = await frame.evaluate(async (route) => {
+      const response = await fetch(route, { credentials: 'same-origin', cache: 'no-store' });
       return response.status;
-    });
-    if (status !== 400 && status !== 409) throw new Error(`unexpected status ${status} from the challenge probe`);
-    return status === 400;
+    }, PATHS.renewConfirm);
+    if (status !== 200 && status !== 409) throw new Error(`unexpected status ${status} from ${PATHS.renewConfirm}`);
+    return status === 200;
   }
 
   /**
