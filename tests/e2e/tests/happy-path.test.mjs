@@ -1,9 +1,10 @@
 // 1. The whole renewal through every screen to 更新完了; afterwards the old card is refused at /login and the
-//    new one accepted.
+//    new one accepted. The dialog names the portal's origin; the portal received each step once, in order.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWorld } from '../lib/world.mjs';
+import { createWorld, World, eventually } from '../lib/world.mjs';
 import { renewToConfirmation, commitRenewal } from '../lib/renewal.mjs';
+import { dialogSite, dialogPresent } from '../lib/dialog.mjs';
 import { COMPANY, PATHS, sameCertificate } from '../lib/portal.mjs';
 
 describe('happy path', () => {
@@ -21,16 +22,27 @@ describe('happy path', () => {
     const menu = await world.openMenu();
 
     const seen = [];
+    const sites = {};
     const confirmation = await renewToConfirmation(world, {
       menu,
       currentPin: old.pin,
       newCard: 'new',
       newPin: fresh.pin,
-      onScreen: async (name) => seen.push(name),
+      onScreen: async (name, dialog) => {
+        seen.push(name);
+        if (dialog) sites[name] = await dialogSite(dialog);
+      },
     });
     assert.deepEqual(seen, ['confirm', 'pin-current', 'swap', 'swap-ready', 'pin-new', 'confirmation']);
+    // Every dialog screen names the site that asked for the renewal: the portal's origin, as the browser knows it.
+    for (const name of ['confirm', 'pin-current', 'swap', 'swap-ready', 'pin-new']) {
+      assert.equal(sites[name], world.portal.origin, `the ${name} screen shows the requesting site`);
+    }
     // The page was never handed to the applet's error path.
     assert.deepEqual(world.nativeDialogs, []);
+    // The flow is over: the dialog's window closed, and the menu's frame shows the portal's confirmation page.
+    await eventually(() => !dialogPresent(world.page), 'the dialog window to close');
+    assert.equal(new URL(confirmation.url).pathname, PATHS.renewConfirm);
 
     // 電子証明書更新確認画面, decoded from Shift_JIS by the browser: registration data + both certificates.
     assert.match(confirmation.text, /電子証明書更新確認/);
@@ -49,15 +61,29 @@ describe('happy path', () => {
     }
     assert.ok(confirmation.text.includes('更新'));
 
-    // Exactly one renewal POST, carrying the four fields the applet used to fill.
-    const renewPosts = world.posts.filter((p) => p.url.endsWith(PATHS.renewConfirm));
-    assert.equal(renewPosts.length, 1);
-    const posted = new URLSearchParams(renewPosts[0].body);
-    for (const field of ['challenge', 'oldCertificate', 'oldSignature', 'newCertificate', 'newSignature']) {
-      assert.ok(posted.get(field), `${field} posted`);
-    }
-    assert.ok(sameCertificate(posted.get('oldCertificate'), old.certificate));
-    assert.ok(sameCertificate(posted.get('newCertificate'), fresh.certificate));
+    // What reached the portal: the three renewal steps once each, in order (the portal verified every signature
+    // itself: it answered each step with 200 and showed the confirmation page).
+    await world.settled();
+    assert.deepEqual(world.renewalSteps(), ['challenge', 'current', 'new']);
+    const calls = Object.fromEntries(world.posts.filter((p) => p.step).map((p) => [p.step, p]));
+    for (const call of Object.values(calls)) assert.equal(call.status, 200, `${call.step}: ${JSON.stringify(call.answer)}`);
+    const [current] = world.renewalPosts('current');
+    const [renewed] = world.renewalPosts('new');
+    // Step 2 carries the challenge step 1 issued, the current card's certificate and its signature …
+    assert.deepEqual(Object.keys(current).sort(), ['challenge', 'oldCertificate', 'oldSignature']);
+    assert.equal(current.challenge, calls.challenge.answer.challenge);
+    assert.ok(sameCertificate(current.oldCertificate, old.certificate));
+    assert.ok(current.oldSignature.length > 300, 'an RSA-2048 signature');
+    // … step 3 the second challenge (given only in step 2's answer), the new card's certificate and signature.
+    assert.deepEqual(Object.keys(renewed).sort(), ['challenge', 'newCertificate', 'newSignature']);
+    assert.equal(renewed.challenge, calls.current.answer.challenge);
+    assert.notEqual(renewed.challenge, current.challenge);
+    assert.ok(sameCertificate(renewed.newCertificate, fresh.certificate));
+    assert.ok(renewed.newSignature.length > 300, 'an RSA-2048 signature');
+    assert.equal(calls.new.answer.confirm, PATHS.renewConfirm);
+    // The applet-era four-field form submission is gone.
+    assert.equal(world.posts.filter((p) => p.url.endsWith(PATHS.renewConfirm)).length, 0);
+    assert.equal(await World.renewalVerified(menu), true, 'the session holds the verified renewal');
 
     const done = await commitRenewal(menu);
     assert.match(done, /ICカードの更新が完了しました/);

@@ -1,13 +1,15 @@
 // 9. A page on an origin outside the extension's portal list (a copy of the menu on another port) gets no
 //    content script, no flow, and no way to the host.
-// 10. The portal page's own scripts cannot read the PIN typed in the extension's dialog.
+// 10. The portal page's own scripts cannot read the PIN typed in the extension's dialog: the dialog is a window of
+//     its own (no frame of the page at all), keystrokes typed there never reach the page, the PIN never enters
+//     the page's DOM.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createWorld } from '../lib/world.mjs';
+import { createWorld, eventually } from '../lib/world.mjs';
 import { findDialog, onScreen, onPinScreen, clickOk, clickCancel, dialogPresent } from '../lib/dialog.mjs';
 import { PATHS } from '../lib/portal.mjs';
-import { EXTENSION_ID } from '../lib/paths.mjs';
+import { EXTENSION_ID, EXTENSION_ORIGIN } from '../lib/paths.mjs';
 import { serveMenuCopy } from '../lib/foreign-origin.mjs';
 import { watchWorlds } from '../lib/extension-worlds.mjs';
 
@@ -84,11 +86,10 @@ describe('isolation', () => {
     // The page cannot talk to the extension itself (no externally_connectable for it) …
     const attempt = await pageTriesTheExtension(page, EXTENSION_ID);
     assert.equal(attempt.reached, false, attempt.why);
-    // … nor did anything on it start the host.
+    // … nor did anything on it start the host, open a dialog window, or call the renewal endpoints.
     assert.equal(hostLaunches(world), launchesBefore);
-    // The form stayed empty.
-    const values = await page.evaluate(() => Array.from(document.forms.frmRenew.elements).map((e) => e.value));
-    assert.ok(values.slice(1, 5).every((v) => v === ''), JSON.stringify(values));
+    assert.equal(dialogPresent(world.context), false, 'no dialog window');
+    assert.deepEqual(world.posts.filter((p) => p.url.startsWith(copy.origin) || p.step), []);
     await page.close();
   });
 
@@ -123,14 +124,18 @@ describe('isolation', () => {
   it("keeps the PIN out of the portal page's reach", async () => {
     const old = await world.testbed.card('old');
     const menu = await world.openMenu();
-    // A hostile page script listens for keys everywhere it can.
-    await menu.evaluate(() => {
-      window.__keys = [];
-      for (const target of [window, document, window.top, window.top.document]) {
-        target.addEventListener('keydown', (e) => window.__keys.push(e.key), true);
-        target.addEventListener('input', (e) => window.__keys.push(`input:${e.target?.value}`), true);
-      }
-    });
+    // A hostile page script listens for keys everywhere it can: every frame of the portal's frameset.
+    const portalFrames = () => world.page.frames().filter((f) => f.url().startsWith(world.portal.origin));
+    for (const frame of portalFrames()) {
+      await frame.evaluate(() => {
+        window.__keys = [];
+        for (const target of [window, document]) {
+          for (const type of ['keydown', 'keypress', 'keyup', 'input', 'beforeinput']) {
+            target.addEventListener(type, (e) => window.__keys.push(`${frameElement?.name ?? 'top'}:${type}:${e.key ?? e.data ?? ''}`), true);
+          }
+        }
+      });
+    }
     await menu.click('#btnIcRenew');
     const dialog = await findDialog(world.page);
     await onScreen(dialog, 'confirm');
@@ -139,58 +144,72 @@ describe('isolation', () => {
     await dialog.type('#pin-input', old.pin);
     assert.equal(await dialog.inputValue('#pin-input'), old.pin, 'the PIN is in the dialog');
 
-    const probeFrame = (frame) => frame.evaluate((pin) => {
-      const found = [];
-      // Every iframe the page can see, including in open shadow roots.
-      const frames = [];
-      const walk = (root) => {
-        for (const el of root.querySelectorAll('*')) {
-          if (el.tagName === 'IFRAME') frames.push(el);
-          if (el.shadowRoot) walk(el.shadowRoot);
-        }
-      };
-      walk(document);
-      for (const iframe of frames) {
-        found.push({ element: iframe.src, contentDocument: iframe.contentDocument === null ? null : 'READABLE' });
-      }
-      // Every child browsing context (also those the page cannot see as elements, e.g. in closed shadow roots).
-      const windows = [];
-      for (let i = 0; i < window.frames.length; i++) {
-        try {
-          const doc = window.frames[i].document;
-          windows.push({ index: i, readable: true, hasPin: doc.documentElement.outerHTML.includes(pin) });
-        } catch (e) {
-          windows.push({ index: i, readable: false, error: e.name });
-        }
-      }
-      return {
-        found,
-        windows,
-        pinInPage: document.documentElement.outerHTML.includes(pin) || document.body.innerText.includes(pin),
-        keys: window.__keys,
-      };
-    }, old.pin);
-    // Probe from every frame of the portal (frameset, header, menu): wherever the dialog was attached.
-    const portalFrames = world.page.frames().filter((f) => f.url().startsWith(world.portal.origin));
-    const probes = await Promise.all(portalFrames.map(probeFrame));
-    const probe = {
-      found: probes.flatMap((p) => p.found),
-      windows: probes.flatMap((p) => p.windows),
-      pinInPage: probes.some((p) => p.pinInPage),
-      keys: probes.flatMap((p) => p.keys ?? []),
-    };
-
-    // The portal's own frames are readable to each other; the dialog's frame is not, and no readable frame holds
-    // the PIN.
+    // The dialog is a page of its own, on the extension's origin, in its own window; the portal page has no handle
+    // on it (no opener either way).
+    assert.notEqual(dialog, world.page);
+    assert.ok(dialog.url().startsWith(`${EXTENSION_ORIGIN}/dialog.html#`), dialog.url());
+    assert.equal(await dialog.evaluate(() => window.opener), null, 'the dialog has no opener');
     assert.ok(
-      probe.windows.some((w) => !w.readable && w.error === 'SecurityError'),
-      `the dialog is a cross-origin child frame: ${JSON.stringify(probe)}`,
+      !world.page.frames().some((f) => f.url().startsWith(`${EXTENSION_ORIGIN}/`) || f.url().startsWith('chrome-extension:')),
+      `no extension frame in the page: ${world.page.frames().map((f) => f.url()).join(', ')}`,
     );
-    for (const w of probe.windows) if (w.readable) assert.equal(w.hasPin, false, 'a readable frame holds the PIN');
-    for (const f of probe.found) assert.equal(f.contentDocument, null);
-    assert.equal(probe.pinInPage, false);
-    assert.deepEqual(probe.keys, [], 'the page saw no keystrokes');
+
+    const probeFrame = (frame) =>
+      frame.evaluate((pin) => {
+        // Every iframe/frame element the page can see, including in open shadow roots.
+        const elements = [];
+        const walk = (root) => {
+          for (const el of root.querySelectorAll('*')) {
+            if (el.tagName === 'IFRAME' || el.tagName === 'FRAME' || el.tagName === 'EMBED' || el.tagName === 'OBJECT') {
+              elements.push(el.src || el.data || '');
+            }
+            if (el.shadowRoot) walk(el.shadowRoot);
+          }
+        };
+        walk(document);
+        // Every child browsing context (also those the page cannot see as elements, e.g. in closed shadow roots).
+        const windows = [];
+        for (let i = 0; i < window.frames.length; i++) {
+          try {
+            const doc = window.frames[i].document;
+            windows.push({ index: i, readable: true, url: doc.URL, hasPin: doc.documentElement.outerHTML.includes(pin) });
+          } catch (e) {
+            windows.push({ index: i, readable: false, error: e.name });
+          }
+        }
+        return {
+          url: location.href,
+          elements,
+          windows,
+          pinInPage: document.documentElement.outerHTML.includes(pin) || (document.body?.innerText ?? '').includes(pin),
+          keys: window.__keys ?? [],
+        };
+      }, old.pin);
+    const probes = await Promise.all(portalFrames().map(probeFrame));
+    const summary = JSON.stringify(probes);
+    assert.ok(probes.length >= 3, `frameset, header and menu probed: ${summary}`);
+    for (const probe of probes) {
+      // No element of the page points at the extension; every child window is one of the portal's own frames.
+      for (const src of probe.elements) assert.ok(!src.startsWith('chrome-extension:'), `extension frame element: ${summary}`);
+      for (const w of probe.windows) {
+        assert.equal(w.readable, true, `a child window the page cannot read (not the portal's own): ${summary}`);
+        assert.ok(w.url.startsWith(world.portal.origin), summary);
+        assert.equal(w.hasPin, false, 'a frame holds the PIN');
+      }
+      assert.equal(probe.pinInPage, false, `the PIN is in ${probe.url}`);
+      assert.deepEqual(probe.keys, [], `the page saw keystrokes: ${summary}`);
+    }
 
     await clickCancel(dialog);
+    await eventually(() => !dialogPresent(world.page), 'the dialog window to close');
+    // Still nothing: no key event, no PIN in any frame of the page after the dialog closed.
+    for (const probe of await Promise.all(portalFrames().map(probeFrame))) {
+      assert.equal(probe.pinInPage, false);
+      assert.deepEqual(probe.keys, []);
+    }
+    // Positive control: the page's listeners do hear a key typed in the page itself.
+    await menu.press('#btnIcRenew', 'Shift');
+    const control = await probeFrame(menu);
+    assert.ok(control.keys.some((k) => k.endsWith(':keydown:Shift')), JSON.stringify(control.keys));
   });
 });

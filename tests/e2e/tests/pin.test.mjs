@@ -1,5 +1,6 @@
 // 2. A wrong PIN once, then the right one: the dialog shows the tries left and the flow carries on.
-// 7. The card pulled out during the PIN step: a clear message, nothing submitted to the portal.
+// 7. The card pulled out during the PIN step: a clear message, nothing sent to the portal (the challenge is asked
+//    for only once the PIN is in).
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWorld, World } from '../lib/world.mjs';
@@ -42,7 +43,11 @@ describe('PIN dialog', () => {
     // A correct PIN puts the card's counter back.
     assert.equal((await world.testbed.card('old')).tries_left, old.max_tries);
     await clickCancel(dialog);
+    // Only the current card's consent reached the portal: no new card, no verified renewal.
+    await world.settled();
+    assert.deepEqual(world.renewalSteps(), ['challenge', 'current']);
     assert.equal(world.posts.filter((p) => p.url.endsWith(PATHS.renewConfirm)).length, 0);
+    assert.equal(await World.renewalVerified(menu), false);
   });
 
   it('says the card was pulled out during the PIN step and submits nothing', async () => {
@@ -62,7 +67,8 @@ describe('PIN dialog', () => {
     assert.match(state.insertNotice ?? '', /抜かれました/);
     assert.match(state.text, /現在使用しているICカードをICカードリーダーに挿入してください/);
 
-    // Nothing reached the portal: no POST, the form as it was, its challenge still unused.
+    // Nothing reached the portal: not even a challenge was asked for; the page as it was.
+    assert.deepEqual(world.renewalSteps(), []);
     assert.equal(world.posts.filter((p) => p.url.endsWith(PATHS.renewConfirm)).length, 0);
     assert.deepEqual(await World.formSnapshot(menu), before);
 
@@ -72,7 +78,10 @@ describe('PIN dialog', () => {
     await world.testbed.insert('old', 0);
     await onPinScreen(dialog, 'current');
     await clickCancel(dialog);
-    assert.equal(await World.challengeStillLive(menu), true);
+    await world.settled();
+    assert.deepEqual(world.renewalSteps(), [], 'no renewal request reached the portal');
+    assert.equal(await World.renewalVerified(menu), false);
+    assert.deepEqual(await World.formSnapshot(menu), before);
     assert.equal(world.pinLogged(old.pin), false);
   });
 });

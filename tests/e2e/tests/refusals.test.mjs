@@ -3,8 +3,8 @@
 // 5. The current card inserted again as the new one → the dialog says so.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWorld, World } from '../lib/world.mjs';
-import { findDialog, onScreen, onPinScreen, waitDialog, clickOk, enterPin, clickCancel } from '../lib/dialog.mjs';
+import { createWorld, World, eventually } from '../lib/world.mjs';
+import { findDialog, onScreen, onPinScreen, waitDialog, clickOk, enterPin, clickCancel, dialogPresent } from '../lib/dialog.mjs';
 import { PATHS } from '../lib/portal.mjs';
 
 describe('refusals', () => {
@@ -27,6 +27,7 @@ describe('refusals', () => {
   beforeEach(async () => {
     await world.testbed.resetPins();
     world.posts.length = 0;
+    world.nativeDialogs.length = 0;
   });
 
   async function startWith(card) {
@@ -40,9 +41,14 @@ describe('refusals', () => {
     return { menu, form, dialog };
   }
 
-  async function assertNothingSubmitted(menu, form) {
+  /** The page as it was; `portalSaw`: the renewal steps that reached the portal; no verified renewal. */
+  async function assertNothingSubmitted(menu, form, portalSaw = []) {
+    await eventually(() => !dialogPresent(world.page), 'the dialog window to close');
+    await world.settled();
+    assert.deepEqual(world.renewalSteps(), portalSaw);
     assert.equal(world.posts.filter((p) => p.url.endsWith(PATHS.renewConfirm)).length, 0);
     assert.deepEqual(await World.formSnapshot(menu), form);
+    assert.equal(await World.renewalVerified(menu), false, 'no verified renewal in the session');
   }
 
   it('stops on a blocked current card and points to 2.1.3', async () => {
@@ -79,6 +85,7 @@ describe('refusals', () => {
     assert.match(state.swapNotice, /現在使用しているICカード/);
     assert.equal(state.swapReady, false, 'OK stays disabled with the same card');
     await clickCancel(dialog);
-    await assertNothingSubmitted(menu, form);
+    // The current card's consent was handed over before the swap; the same card never got to the new-card step.
+    await assertNothingSubmitted(menu, form, ['challenge', 'current']);
   });
 });
