@@ -1,19 +1,23 @@
 // The demo: the whole ICカード更新 in Chromium with the real extension, the real ebid-host, a private pcscd with
 // virtual cards and the replica portal. Visible when there is a $DISPLAY, headless otherwise. Saves a screenshot
-// of every screen to out/demo-screenshots/ and the machine-time figures to out/e2e-figures.json.
+// of every screen to out/demo-screenshots/ (the portal's pages from the portal tab, the extension's dialog screens
+// from the dialog's own popup window) and the machine-time figures to out/e2e-figures.json.
 //
 //   node tests/e2e/demo.mjs [--headless] [--out DIR]
 import fs from 'node:fs';
 import path from 'node:path';
 import { createWorld } from './lib/world.mjs';
 import { renewToConfirmation, commitRenewal, MachineClock } from './lib/renewal.mjs';
-import { OUT_DIR } from './lib/paths.mjs';
+import { OUT_DIR, EXTENSION_ORIGIN } from './lib/paths.mjs';
 import { summarize, writeFigures } from './lib/figures.mjs';
 
 const args = process.argv.slice(2);
 const headless = args.includes('--headless') || !process.env.DISPLAY;
 const outIndex = args.indexOf('--out');
 const shotsDir = outIndex >= 0 ? path.resolve(args[outIndex + 1]) : path.join(OUT_DIR, 'demo-screenshots');
+
+/** The dialog window's content area (background.js opens it 560×500, title bar included). */
+const DIALOG_VIEWPORT = { width: 560, height: 470 };
 
 const say = (text) => console.log(`\x1b[1m[demo]\x1b[0m ${text}`);
 // Visible runs pause on each screen so a person can follow; headless runs don't wait.
@@ -31,10 +35,22 @@ try {
   say(`portal: ${world.portal.origin}   current card: "old" (PIN ${old.pin})   new card: "new" (PIN ${fresh.pin})`);
 
   let shot = 0;
-  const screenshot = async (name, description) => {
+  const sized = new WeakSet();
+  // `dialog`: the extension's dialog window (its own page); otherwise the portal's tab is shot.
+  const screenshot = async (name, description, dialog) => {
     shot += 1;
     const file = path.join(shotsDir, `${String(shot).padStart(2, '0')}-${name}.png`);
-    await world.page.screenshot({ path: file });
+    if (dialog) {
+      // The popup window is 560×500 with its title bar; the test browser's viewport setting would otherwise lay
+      // the dialog out at the portal tab's 1024×720.
+      if (!sized.has(dialog)) {
+        await dialog.setViewportSize(DIALOG_VIEWPORT);
+        sized.add(dialog);
+      }
+      await dialog.screenshot({ path: file });
+    } else {
+      await world.page.screenshot({ path: file });
+    }
     say(`${description} → ${path.relative(process.cwd(), file)}`);
     await linger();
   };
@@ -59,7 +75,7 @@ try {
     newCard: 'new',
     newPin: fresh.pin,
     clock,
-    onScreen: async (name) => screenshot(...descriptions[name]),
+    onScreen: async (name, dialog) => screenshot(...descriptions[name], dialog),
   });
   say(`確認画面: 現在 ${confirmation.current['証明書シリアル番号']} → 新規 ${confirmation.new['証明書シリアル番号']}`);
 
@@ -80,6 +96,8 @@ try {
   failed = true;
   console.error(error);
   await world.page?.screenshot({ path: path.join(shotsDir, 'failure.png') }).catch(() => {});
+  const dialog = world.context?.pages().find((p) => p.url().startsWith(`${EXTENSION_ORIGIN}/dialog.html`));
+  await dialog?.screenshot({ path: path.join(shotsDir, 'failure-dialog.png') }).catch(() => {});
   say(`FAILED; logs in ${world.dir} (kept)`);
 } finally {
   if (failed) process.env.EBID_E2E_KEEP = '1';
