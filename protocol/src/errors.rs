@@ -21,6 +21,10 @@ pub enum ErrorCode {
     BadRequest,
     UnknownCommand,
     TooLarge,
+    /// `sign_challenge` for an origin that is not a canonical `https://` web origin.
+    OriginNotAllowed,
+    /// The host was started by a caller (browser extension) it does not serve.
+    CallerNotAllowed,
     Internal,
 }
 
@@ -55,6 +59,8 @@ impl ErrorCode {
             ErrorCode::BadRequest => "要求の形式が正しくありません。",
             ErrorCode::UnknownCommand => "未対応の要求です。",
             ErrorCode::TooLarge => "メッセージが大きすぎます。",
+            ErrorCode::OriginNotAllowed => "このサイトからの要求には応じられません。",
+            ErrorCode::CallerNotAllowed => "この拡張機能からの要求には応じられません。",
             ErrorCode::Internal => "内部エラーが発生しました。",
         }
     }
@@ -81,6 +87,8 @@ impl ErrorCode {
             ErrorCode::BadRequest => "Malformed request.",
             ErrorCode::UnknownCommand => "Unknown command.",
             ErrorCode::TooLarge => "Message too large.",
+            ErrorCode::OriginNotAllowed => "Requests from this site are not accepted.",
+            ErrorCode::CallerNotAllowed => "Requests from this browser extension are not accepted.",
             ErrorCode::Internal => "Internal error.",
         }
     }

@@ -10,11 +10,13 @@
 mod binding;
 mod errors;
 mod messages;
+mod origin;
 mod pin;
 
 pub use binding::{binding_digest, SignPurpose};
 pub use errors::{ErrorCode, ErrorInfo};
 pub use messages::*;
+pub use origin::{check_web_origin, OriginProblem, MAX_ORIGIN_LEN};
 pub use pin::Pin;
 
 /// Bumped whenever a message changes incompatibly; the extension refuses a host with another number.
@@ -28,3 +30,7 @@ pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
 /// Host → browser messages must stay below Chrome's 1 MB limit; larger ones are replaced by a `TOO_LARGE` error.
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024 - 1;
+
+/// `sign_challenge` challenges, decoded: at least 256 bits of the portal's randomness, at most this much.
+pub const MIN_CHALLENGE_BYTES: usize = 32;
+pub const MAX_CHALLENGE_BYTES: usize = 1024;
