@@ -442,6 +442,19 @@ test('closing the dialog window cancels; the button then starts afresh', async (
   await page.close();
 });
 
+test('closing the portal tab ends the flow and closes the dialog window', async () => {
+  installHost(true);
+  setHostMode({});
+  resetPortal();
+  const { page, dialog } = await openMenu();
+  await dialog.locator('#confirm-ok').click();
+  await dialog.locator('#pin-input').waitFor();
+  await page.close();
+  await dialogClosed(dialog);
+  assert.deepEqual(portal.calls, []);
+  assert.ok(!hostRequests().some((r) => r.cmd === 'verify_pin'));
+});
+
 test('a synthetic click from page script starts nothing', async () => {
   installHost(true);
   setHostMode({});
