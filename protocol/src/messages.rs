@@ -31,13 +31,16 @@ pub enum Command {
         #[serde(default)]
         pin: Option<Pin>,
     },
-    /// Sign a SHA-256 digest (base64, 32 bytes) as PKCS#1 v1.5. Needs a verified PIN on that card in this session.
-    Sign { reader: String, digest: String },
-    /// Sign [`crate::binding_digest`] of origin + challenge (+ the other card's certificate), computed by the host.
+    /// Sign [`crate::binding_digest`] of origin + challenge (+ the other card's certificate), computed by the host,
+    /// as PKCS#1 v1.5 over DigestInfo(SHA-256). The only signing command: the host never signs a digest the caller
+    /// chose. Needs a PIN verified on that card in this session, and spends it: after the attempt the card is
+    /// logged out, so the next signature needs `verify_pin` again.
     SignChallenge {
         reader: String,
+        /// The portal's canonical web origin, `https://host[:port]` ([`crate::check_web_origin`]); anything else
+        /// is `ORIGIN_NOT_ALLOWED`.
         origin: String,
-        /// Base64 challenge issued by the portal.
+        /// Base64 challenge issued by the portal: 32 to 1024 bytes once decoded.
         challenge: String,
         purpose: SignPurpose,
         /// Base64 DER of the certificate this signature binds (the current card's, when signing as the new card).
@@ -59,7 +62,6 @@ impl Command {
             Command::ReadCertificate { .. } => "read_certificate",
             Command::PinStatus { .. } => "pin_status",
             Command::VerifyPin { .. } => "verify_pin",
-            Command::Sign { .. } => "sign",
             Command::SignChallenge { .. } => "sign_challenge",
             Command::Forget { .. } => "forget",
         }

@@ -27,6 +27,36 @@ fn unknown_command_is_an_error() {
 }
 
 #[test]
+fn raw_digest_signing_is_not_a_command() {
+    // The host signs only the binding digest it computes itself (`sign_challenge`); the old `sign` is unknown.
+    let old_sign = json!({"id": 2, "cmd": "sign", "reader": "R", "digest": "AAAA"});
+    assert!(serde_json::from_value::<Request>(old_sign).is_err());
+}
+
+#[test]
+fn new_error_codes_have_their_wire_names_and_texts() {
+    for (code, wire, ja, en) in [
+        (
+            ErrorCode::OriginNotAllowed,
+            "ORIGIN_NOT_ALLOWED",
+            "このサイトからの要求には応じられません。",
+            "Requests from this site are not accepted.",
+        ),
+        (
+            ErrorCode::CallerNotAllowed,
+            "CALLER_NOT_ALLOWED",
+            "この拡張機能からの要求には応じられません。",
+            "Requests from this browser extension are not accepted.",
+        ),
+    ] {
+        let v = serde_json::to_value(ErrorInfo::new(code)).unwrap();
+        assert_eq!(v["code"], wire);
+        assert_eq!(v["message_ja"], ja);
+        assert_eq!(v["message_en"], en);
+    }
+}
+
+#[test]
 fn host_message_shapes() {
     let hello = HostMessage::Hello {
         version: "0.1.0".into(),
@@ -80,10 +110,6 @@ fn command_names_are_the_wire_names() {
         Command::VerifyPin {
             reader: reader(),
             pin: Some(Pin::new("0000")),
-        },
-        Command::Sign {
-            reader: reader(),
-            digest: String::new(),
         },
         Command::SignChallenge {
             reader: reader(),

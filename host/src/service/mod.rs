@@ -4,8 +4,12 @@
 //! - The PC/SC context is established lazily and again after pcscd went away.
 //! - Each reader with a card gets one shared connection with its detected driver, cached until the card is
 //!   removed or reset, or `forget`. Every command runs inside one PC/SC transaction.
-//! - A verified PIN counts only for the connection it was verified on: `sign` on a swapped or re-inserted card is
-//!   `PIN_REQUIRED`.
+//! - A verified PIN counts only for the connection it was verified on: `sign_challenge` on a swapped or
+//!   re-inserted card is `PIN_REQUIRED`.
+//! - A verified PIN authorises one signature: after a `sign_challenge` attempt on a card the host forgets it (the
+//!   card is reset, which logs it out), so the next signature needs `verify_pin` again.
+//! - The host signs only [`binding_digest`]s it computes itself, for a canonical web origin
+//!   ([`ebid_protocol::check_web_origin`]) and a challenge of 32 to 1024 bytes; never a digest the caller chose.
 //! - `watch` starts the event thread ([`watcher`]).
 //!
 //! Usable outside a messaging session (the admin `doctor`): [`CardService::new`], [`CardService::list_readers`],
@@ -25,12 +29,11 @@ use std::time::{Instant, SystemTime};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use ebid_protocol::{
-    binding_digest, CertificateInfo, Command, ErrorCode, ErrorInfo, Pin, PinInfo, ReaderInfo,
-    Reply, SignPurpose,
+    binding_digest, check_web_origin, CertificateInfo, Command, ErrorCode, ErrorInfo, Pin, PinInfo,
+    ReaderInfo, Reply, SignPurpose, MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES,
 };
 use pcsc::{Context, Scope};
 
-use crate::card::CardError;
 use crate::cert_summary;
 use crate::drivers::{load_profiles, Profile};
 use card_session::{CardIo, CardSession, OpenError, RunError};
@@ -45,6 +48,17 @@ use watcher::Watcher;
 /// The signature scheme every driver produces, by its JOSE name: RSASSA-PKCS1-v1_5 with SHA-256.
 pub const SIGNATURE_ALGORITHM: &str = "RS256";
 
+/// Test switch: `1` lets `sign_challenge` accept `http://` origins on loopback hosts (`127.0.0.1`, `localhost`,
+/// `[::1]`), as the replica portal of the tests uses. Never set in production. An environment variable is
+/// acceptable here: whoever can set the browser's environment can already run the host (or any PC/SC program)
+/// directly, so it grants nothing a page or an extension could reach.
+pub const ALLOW_LOOPBACK_ORIGINS_ENV: &str = "EBID_HOST_ALLOW_LOOPBACK_ORIGINS";
+
+/// Whether [`ALLOW_LOOPBACK_ORIGINS_ENV`] is `1` in this process's environment.
+pub fn loopback_origins_allowed_by_env() -> bool {
+    std::env::var_os(ALLOW_LOOPBACK_ORIGINS_ENV).is_some_and(|v| v == "1")
+}
+
 pub struct CardService {
     context: Option<Context>,
     sessions: HashMap<String, CardSession>,
@@ -52,6 +66,8 @@ pub struct CardService {
     pin_pads: HashMap<String, Option<u32>>,
     profiles: Vec<Profile>,
     watcher: Option<Watcher>,
+    /// `sign_challenge` accepts `http://` loopback origins (the test switch [`ALLOW_LOOPBACK_ORIGINS_ENV`]).
+    allow_loopback_origins: bool,
 }
 
 impl Default for CardService {
@@ -76,11 +92,15 @@ enum Failure {
 }
 
 impl CardService {
-    /// A service with the built-in and admin card profiles. Does not touch PC/SC yet.
+    /// A service with the built-in and admin card profiles, and the loopback-origin test switch from the
+    /// environment. Does not touch PC/SC yet.
     pub fn new() -> Self {
-        Self::with_profiles(load_profiles())
+        let mut service = Self::with_profiles(load_profiles());
+        service.allow_loopback_origins = loopback_origins_allowed_by_env();
+        service
     }
 
+    /// A service with these profiles; `http://` loopback origins refused (see [`Self::allow_loopback_origins`]).
     pub fn with_profiles(profiles: Vec<Profile>) -> Self {
         CardService {
             context: None,
@@ -88,7 +108,13 @@ impl CardService {
             pin_pads: HashMap::new(),
             profiles,
             watcher: None,
+            allow_loopback_origins: false,
         }
+    }
+
+    /// Turns the loopback-origin test switch on or off (see [`ALLOW_LOOPBACK_ORIGINS_ENV`]).
+    pub fn allow_loopback_origins(&mut self, allow: bool) {
+        self.allow_loopback_origins = allow;
     }
 
     /// Runs one protocol command. `events` makes the sink a `watch` sends its events to.
@@ -116,13 +142,6 @@ impl CardService {
                 self.verify_pin(&reader, pin.as_ref())?;
                 Ok(Reply::PinVerified)
             }
-            Command::Sign { reader, digest } => {
-                let digest: [u8; 32] = decode_base64("digest", &digest)?
-                    .try_into()
-                    .map_err(|_| bad_request("`digest` must be a 32-byte SHA-256 digest"))?;
-                let signature = self.sign(&reader, &digest)?;
-                Ok(signature_reply(&signature, &digest))
-            }
             Command::SignChallenge {
                 reader,
                 origin,
@@ -130,22 +149,13 @@ impl CardService {
                 purpose,
                 bound_certificate,
             } => {
-                if origin.trim().is_empty() {
-                    return Err(bad_request("`origin` is empty"));
-                }
-                let challenge = decode_base64("challenge", &challenge)?;
-                if challenge.is_empty() {
-                    return Err(bad_request("`challenge` is empty"));
-                }
-                let bound = match bound_certificate {
-                    Some(text) => decode_base64("bound_certificate", &text)?,
-                    None if purpose == SignPurpose::RenewNew => {
-                        return Err(bad_request("`renew_new` needs `bound_certificate`"))
-                    }
-                    None => Vec::new(),
-                };
-                let digest = binding_digest(&origin, &challenge, purpose, &bound);
-                let signature = self.sign(&reader, &digest)?;
+                let digest = self.challenge_digest(
+                    &origin,
+                    &challenge,
+                    purpose,
+                    bound_certificate.as_deref(),
+                )?;
+                let signature = self.sign_once(&reader, &digest)?;
                 Ok(signature_reply(&signature, &digest))
             }
             Command::Forget { reader } => {
@@ -274,22 +284,56 @@ impl CardService {
         })
     }
 
-    /// Signs a SHA-256 digest with the card in `reader`; needs a PIN verified on this very connection.
-    pub fn sign(&mut self, reader: &str, digest: &[u8; 32]) -> Result<Vec<u8>, ErrorInfo> {
-        self.with_card(reader, "sign", &mut |io| {
+    /// The digest `sign_challenge` has the card sign, once its arguments passed the checks: a canonical web
+    /// origin (`ORIGIN_NOT_ALLOWED` otherwise), a base64 challenge of 32 to 1024 bytes, and the bound certificate
+    /// `renew_new` needs. Nothing here touches PC/SC.
+    pub fn challenge_digest(
+        &self,
+        origin: &str,
+        challenge: &str,
+        purpose: SignPurpose,
+        bound_certificate: Option<&str>,
+    ) -> Result<[u8; 32], ErrorInfo> {
+        check_web_origin(origin, self.allow_loopback_origins).map_err(|problem| {
+            ErrorInfo::new(ErrorCode::OriginNotAllowed)
+                .with_detail(format!("origin {}: {problem}", quote_input(origin, 100)))
+        })?;
+        let challenge = decode_base64("challenge", challenge)?;
+        if !(MIN_CHALLENGE_BYTES..=MAX_CHALLENGE_BYTES).contains(&challenge.len()) {
+            return Err(bad_request(&format!(
+                "`challenge` must be {MIN_CHALLENGE_BYTES} to {MAX_CHALLENGE_BYTES} bytes once decoded, not {}",
+                challenge.len()
+            )));
+        }
+        let bound = match bound_certificate {
+            Some(text) => decode_base64("bound_certificate", text)?,
+            None if purpose == SignPurpose::RenewNew => {
+                return Err(bad_request("`renew_new` needs `bound_certificate`"))
+            }
+            None => Vec::new(),
+        };
+        Ok(binding_digest(origin, &challenge, purpose, &bound))
+    }
+
+    /// Signs `digest` with the card in `reader`, which needs a PIN verified on this very connection. Once the
+    /// signing command was attempted the card is forgotten, whether it signed or failed: one verified PIN, one
+    /// signature. Forgetting resets a verified card, which logs it out; the next signature needs `verify_pin`.
+    fn sign_once(&mut self, reader: &str, digest: &[u8; 32]) -> Result<Vec<u8>, ErrorInfo> {
+        let mut pin_spent = false;
+        let signed = self.with_card(reader, "sign_challenge", &mut |io| {
             if !*io.verified {
                 return Err(ErrorInfo::new(ErrorCode::PinRequired)
                     .with_detail("no PIN verified on this card in this session"));
             }
-            match io.driver.sign_sha256(io.transport, digest) {
-                Err(CardError::SecurityNotSatisfied) => {
-                    // The card forgot the PIN (another application reset or reselected it).
-                    *io.verified = false;
-                    Err(CardError::SecurityNotSatisfied.into())
-                }
-                other => Ok(other?),
-            }
-        })
+            // From here on the PIN counts as spent, even if signing fails.
+            pin_spent = true;
+            Ok(io.driver.sign_sha256(io.transport, digest)?)
+        });
+        if pin_spent {
+            log::debug!("{reader:?}: signature attempted; logging the card out");
+            self.forget(reader);
+        }
+        signed
     }
 
     /// Forgets the card in `reader`: its verified PIN (the card is reset if it had one) and its cached data.
@@ -488,6 +532,16 @@ fn bad_request(detail: &str) -> ErrorInfo {
     ErrorInfo::new(ErrorCode::BadRequest).with_detail(detail)
 }
 
+/// Caller input for a detail or a log line: at most `max` characters, quoted and escaped, marked when cut.
+pub(crate) fn quote_input(text: &str, max: usize) -> String {
+    let shown: String = text.chars().take(max).collect();
+    if shown.len() < text.len() {
+        format!("{shown:?}…")
+    } else {
+        format!("{shown:?}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,17 +550,23 @@ mod tests {
         Box::new(|_| true)
     }
 
+    fn sign_challenge(origin: &str, challenge: &[u8], purpose: SignPurpose) -> Command {
+        Command::SignChallenge {
+            reader: "R".into(),
+            origin: origin.into(),
+            challenge: BASE64.encode(challenge),
+            purpose,
+            bound_certificate: None,
+        }
+    }
+
+    fn refusal(service: &mut CardService, command: Command) -> ErrorInfo {
+        service.execute(command, no_events).unwrap_err()
+    }
+
     #[test]
     fn malformed_arguments_are_refused_before_pcsc() {
         let mut service = CardService::with_profiles(Vec::new());
-        let bad_digest = Command::Sign {
-            reader: "R".into(),
-            digest: "AAAA".into(),
-        };
-        assert_eq!(
-            service.execute(bad_digest, no_events).unwrap_err().code,
-            ErrorCode::BadRequest
-        );
         let not_base64 = Command::SignChallenge {
             reader: "R".into(),
             origin: "https://example.jp".into(),
@@ -515,21 +575,106 @@ mod tests {
             bound_certificate: None,
         };
         assert_eq!(
-            service.execute(not_base64, no_events).unwrap_err().code,
+            refusal(&mut service, not_base64).code,
             ErrorCode::BadRequest
         );
-        let unbound = Command::SignChallenge {
-            reader: "R".into(),
-            origin: "https://example.jp".into(),
-            challenge: "AQID".into(),
-            purpose: SignPurpose::RenewNew,
-            bound_certificate: None,
+        let unbound = sign_challenge("https://example.jp", &[7; 32], SignPurpose::RenewNew);
+        assert_eq!(refusal(&mut service, unbound).code, ErrorCode::BadRequest);
+        assert!(service.context.is_none(), "nothing above needed PC/SC");
+    }
+
+    #[test]
+    fn challenges_must_be_32_to_1024_bytes() {
+        let mut service = CardService::with_profiles(Vec::new());
+        for len in [0, 1, 31, 1025, 4096] {
+            let command = sign_challenge("https://example.jp", &vec![7; len], SignPurpose::Login);
+            let error = refusal(&mut service, command);
+            assert_eq!(error.code, ErrorCode::BadRequest, "{len} bytes");
+            assert!(
+                error
+                    .detail
+                    .as_deref()
+                    .unwrap()
+                    .contains("32 to 1024 bytes"),
+                "{error:?}"
+            );
+        }
+        for len in [32, 1024] {
+            let digest = service
+                .challenge_digest(
+                    "https://example.jp",
+                    &BASE64.encode(vec![7; len]),
+                    SignPurpose::Login,
+                    None,
+                )
+                .unwrap();
+            assert_eq!(
+                digest,
+                binding_digest("https://example.jp", &vec![7; len], SignPurpose::Login, b"")
+            );
+        }
+        assert!(service.context.is_none(), "nothing above needed PC/SC");
+    }
+
+    #[test]
+    fn bad_origins_are_origin_not_allowed_before_pcsc() {
+        let mut service = CardService::with_profiles(Vec::new());
+        let long = format!("https://{}", "a".repeat(5000));
+        for origin in [
+            "",
+            "null",
+            "javascript:alert(1)",
+            "http://example.jp",
+            "http://127.0.0.1:8080",
+            "https://example.jp/",
+            "https://example.jp/login",
+            "https://Example.jp",
+            "https://user@example.jp",
+            long.as_str(),
+        ] {
+            let error = refusal(
+                &mut service,
+                sign_challenge(origin, &[7; 32], SignPurpose::Login),
+            );
+            assert_eq!(error.code, ErrorCode::OriginNotAllowed, "{origin:?}");
+            let detail = error.detail.unwrap();
+            assert!(
+                detail.len() < 300,
+                "the detail echoes at most 100 characters: {detail}"
+            );
+        }
+        assert!(service.context.is_none(), "nothing above needed PC/SC");
+    }
+
+    #[test]
+    fn the_loopback_switch_admits_only_loopback_http() {
+        let mut service = CardService::with_profiles(Vec::new());
+        let challenge = BASE64.encode([7; 32]);
+        let digest = |service: &CardService, origin: &str| {
+            service
+                .challenge_digest(origin, &challenge, SignPurpose::Login, None)
+                .map_err(|e| e.code)
         };
         assert_eq!(
-            service.execute(unbound, no_events).unwrap_err().code,
-            ErrorCode::BadRequest
+            digest(&service, "http://127.0.0.1:8080"),
+            Err(ErrorCode::OriginNotAllowed)
         );
-        assert!(service.context.is_none(), "nothing above needed PC/SC");
+        service.allow_loopback_origins(true);
+        assert!(digest(&service, "http://127.0.0.1:8080").is_ok());
+        assert!(digest(&service, "http://localhost:8080").is_ok());
+        assert_eq!(
+            digest(&service, "http://example.jp"),
+            Err(ErrorCode::OriginNotAllowed)
+        );
+    }
+
+    #[test]
+    fn quoted_input_is_cut_short() {
+        assert_eq!(quote_input("abc", 100), "\"abc\"");
+        let quoted = quote_input(&"x".repeat(500), 100);
+        assert_eq!(quoted.matches('x').count(), 100);
+        assert!(quoted.ends_with('…'));
+        assert_eq!(quote_input("a\nb", 100), "\"a\\nb\"");
     }
 
     #[test]

@@ -8,11 +8,20 @@ import fs from 'node:fs';
 import { HOST, EXTENSION_ORIGIN } from './paths.mjs';
 
 export class NativeHost {
-  /** Spawns the host the way Chromium would (argv[1] = caller origin) with the world's PC/SC socket. */
+  /**
+   * Spawns the host the way Chromium would (argv[1] = the extension's origin, a caller the host serves) with the
+   * world's PC/SC socket, and the host's test switch for http:// loopback origins (the replica portal's).
+   */
   constructor({ env, logDir }) {
     const logFile = path.join(logDir, 'ebid-host-direct.log');
     this.process = spawn(HOST, [`${EXTENSION_ORIGIN}/`], {
-      env: { ...process.env, ...env, EBID_HOST_LOG: 'debug', EBID_HOST_LOG_FILE: logFile },
+      env: {
+        ...process.env,
+        ...env,
+        EBID_HOST_ALLOW_LOOPBACK_ORIGINS: '1',
+        EBID_HOST_LOG: 'debug',
+        EBID_HOST_LOG_FILE: logFile,
+      },
       stdio: ['pipe', 'pipe', fs.openSync(logFile, 'a')],
     });
     this.nextId = 1;

@@ -14,8 +14,15 @@ use serde_json::Value;
 
 use crate::{spawner, HarnessError};
 
-/// Origin Chrome passes to the host of the extension with the project's fixed ID.
-pub const DEFAULT_ORIGIN: &str = "chrome-extension://ebidtestextensionidaaaaaaaaaaaaa/";
+/// Origin Chrome passes to the host for the project's extension: its fixed ID (`CHROME_EXTENSION_ID` in
+/// host/src/admin/extension_ids.rs; host-tests checks the two agree). The host serves only known callers, so every
+/// launch must pass one.
+pub const DEFAULT_ORIGIN: &str = "chrome-extension://gbhbffmnghhpjolccbflhlhkcanbdabm/";
+/// The Firefox add-on ID (`FIREFOX_EXTENSION_ID` in host/src/admin/extension_ids.rs).
+pub const FIREFOX_ADDON_ID: &str = "ebid-renewal@ebid.jp";
+/// The host's test switch that admits `http://` loopback origins in `sign_challenge` (the replica portal runs on
+/// `http://127.0.0.1`); set it only for hosts that sign for such an origin.
+pub const ALLOW_LOOPBACK_ORIGINS: (&str, &str) = ("EBID_HOST_ALLOW_LOOPBACK_ORIGINS", "1");
 /// Default wait for one message.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Frames larger than this are treated as a broken stream (Chrome's own limit is 1 MB).
@@ -39,7 +46,8 @@ pub struct HostOptions {
     /// Private pcscd socket (`PcscDaemon::socket_path()`); `None` leaves the environment alone.
     pub pcsc_socket: Option<PathBuf>,
     /// argv after the program; browsers pass the origin (Chrome) or the manifest path + extension id (Firefox).
-    pub args: Vec<String>,
+    /// [`HostOptions::new`] passes [`DEFAULT_ORIGIN`], a caller the host serves.
+    pub args: Vec<std::ffi::OsString>,
     pub env: Vec<(String, String)>,
 }
 
@@ -48,9 +56,22 @@ impl HostOptions {
         HostOptions {
             exe: exe.into(),
             pcsc_socket: Some(pcsc_socket.into()),
-            args: vec![DEFAULT_ORIGIN.to_string()],
+            args: vec![DEFAULT_ORIGIN.into()],
             env: Vec::new(),
         }
+    }
+
+    /// argv as Firefox passes it: the manifest path, then the add-on ID.
+    pub fn firefox_caller(&mut self, manifest_path: &str, addon_id: &str) -> &mut Self {
+        self.args = vec![manifest_path.into(), addon_id.into()];
+        self
+    }
+
+    /// The loopback-origin test switch ([`ALLOW_LOOPBACK_ORIGINS`]) on.
+    pub fn allow_loopback_origins(&mut self) -> &mut Self {
+        let (key, value) = ALLOW_LOOPBACK_ORIGINS;
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
     }
 }
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use test_harness::{HarnessError, HostOptions, HostProcess};
+use test_harness::{HarnessError, HostOptions, HostProcess, DEFAULT_ORIGIN};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -32,11 +32,8 @@ while True:
 
 fn fake_host() -> HostProcess {
     let mut options = HostOptions::new("python3", "/tmp/fake-pcscd.comm");
-    options.args = vec![
-        "-c".into(),
-        FAKE_HOST.into(),
-        "chrome-extension://abc/".into(),
-    ];
+    // The caller argument as the real host needs it (HostOptions::new passes it too).
+    options.args = vec!["-c".into(), FAKE_HOST.into(), DEFAULT_ORIGIN.into()];
     HostProcess::spawn_with(&options).expect("python3 runs")
 }
 
@@ -45,7 +42,7 @@ fn hello_request_response_and_events_are_framed_and_matched() {
     let mut host = fake_host();
     let hello = host.recv(WAIT).unwrap();
     assert_eq!(hello["type"], "hello");
-    assert_eq!(hello["origin"], "chrome-extension://abc/");
+    assert_eq!(hello["origin"], DEFAULT_ORIGIN);
     assert_eq!(hello["sock"], "/tmp/fake-pcscd.comm");
 
     let response = host.request(json!({"cmd": "list_readers"}), WAIT).unwrap();

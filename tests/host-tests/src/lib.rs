@@ -100,17 +100,28 @@ impl Bed {
             .expect("card gone");
     }
 
+    /// How to start the host against this bed's pcscd: as the project's extension in Chrome
+    /// ([`test_harness::DEFAULT_ORIGIN`]), no extra environment.
+    pub fn host_options(&self) -> HostOptions {
+        HostOptions::new(&self.host_exe, self.pcscd.socket_path())
+    }
+
+    /// Starts the host with `options` and waits for its Hello (which every caller gets, served or not).
+    pub fn host_from(&self, options: &HostOptions) -> Host {
+        let mut process = HostProcess::spawn_with(options).expect("spawn host");
+        let hello = process.recv(WAIT).expect("hello");
+        assert_eq!(hello["type"], "hello", "first message: {hello}");
+        Host { process, hello }
+    }
+
     /// Starts the host (after its Hello) with extra environment.
     pub fn host_with_env(&self, env: &[(&str, &str)]) -> Host {
-        let mut options = HostOptions::new(&self.host_exe, self.pcscd.socket_path());
+        let mut options = self.host_options();
         options.env = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let mut process = HostProcess::spawn_with(&options).expect("spawn host");
-        let hello = process.recv(WAIT).expect("hello");
-        assert_eq!(hello["type"], "hello", "first message: {hello}");
-        Host { process, hello }
+        self.host_from(&options)
     }
 
     pub fn host(&self) -> Host {

@@ -44,6 +44,29 @@ fn certificate_of(result: &Value) -> Vec<u8> {
         .unwrap()
 }
 
+/// A `sign_challenge` request.
+fn sign_challenge(reader: &str, origin: &str, challenge: &[u8], purpose: &str) -> Value {
+    json!({
+        "cmd": "sign_challenge", "reader": reader, "origin": origin,
+        "challenge": BASE64.encode(challenge), "purpose": purpose
+    })
+}
+
+/// A portal challenge of `len` bytes.
+fn challenge(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + 3) as u8).collect()
+}
+
+const ORIGIN: &str = "https://www.ebid.example.jp";
+
+/// How many signing APDUs (INS 2A: JPKI COMPUTE DIGITAL SIGNATURE, PSO) the card has received.
+fn signing_apdus(card: &VirtualCard) -> usize {
+    card.command_log()
+        .iter()
+        .filter(|r| r.header[1] == 0x2A)
+        .count()
+}
+
 fn verify_signature(result: &Value, key: &RsaPublicKey, digest: &[u8]) {
     assert_eq!(result["kind"], "signature");
     assert_eq!(
@@ -267,14 +290,9 @@ fn signing_needs_the_pin_first() {
     let _inserted = bed.insert(&card.card, 0);
     let mut host = bed.host();
     let reader = bed.reader(0);
-    let digest = BASE64.encode(Sha256::digest(b"bid"));
+    let login = sign_challenge(&reader, ORIGIN, &challenge(32), "login");
 
-    let error = host.fails(json!({"cmd": "sign", "reader": reader, "digest": digest}));
-    assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
-    let error = host.fails(json!({
-        "cmd": "sign_challenge", "reader": reader, "origin": "https://portal.example.jp",
-        "challenge": BASE64.encode(b"challenge"), "purpose": "login"
-    }));
+    let error = host.fails(login.clone());
     assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
 
     // A PIN verified by another session (here another host process) does not count for this one, even though
@@ -282,13 +300,14 @@ fn signing_needs_the_pin_first() {
     let mut other = bed.host();
     other.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
     assert!(card.card.pin_verified());
-    let error = host.fails(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+    let error = host.fails(login);
     assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
     assert_eq!(
         card.card.command_log().last().map(|r| r.header[1]),
         Some(0x20),
         "no signing APDU was sent"
     );
+    assert_eq!(signing_apdus(&card.card), 0);
     assert_no_panic(&host);
 }
 
@@ -317,29 +336,30 @@ fn signatures_after_the_pin_verify_with_the_certificate_key() {
     let mut host = bed.host();
     let (r0, r1) = (bed.reader(0), bed.reader(1));
 
-    // Plain digest, JPKI.
+    let challenge = challenge(32);
+
+    // The current card consents, JPKI.
     host.ok(json!({"cmd": "verify_pin", "reader": r0, "pin": JPKI_PIN}));
     let cert0 = certificate_of(&host.ok(json!({"cmd": "read_certificate", "reader": r0})));
-    let digest = Sha256::digest(b"tender 2026-001").to_vec();
-    let result = host.ok(json!({"cmd": "sign", "reader": r0, "digest": BASE64.encode(&digest)}));
-    verify_signature(&result, &public_key_of(&cert0), &digest);
+    let result = host.ok(sign_challenge(&r0, ORIGIN, &challenge, "renew_current"));
+    let expected = binding_digest(ORIGIN, &challenge, SignPurpose::RenewCurrent, b"");
+    verify_signature(&result, &public_key_of(&cert0), &expected);
     assert_eq!(public_key_of(&cert0), current.cert.public_key());
 
-    // Challenge binding, profile card as the new card (binds the current card's certificate).
+    // Profile card as the new card (binds the current card's certificate).
     host.ok(json!({"cmd": "verify_pin", "reader": r1, "pin": PROFILE_PIN}));
     let cert1 = certificate_of(&host.ok(json!({"cmd": "read_certificate", "reader": r1})));
-    let origin = "https://www.ebid.example.jp";
-    let challenge = b"server nonce 0123456789";
     let result = host.ok(json!({
-        "cmd": "sign_challenge", "reader": r1, "origin": origin, "challenge": BASE64.encode(challenge),
+        "cmd": "sign_challenge", "reader": r1, "origin": ORIGIN, "challenge": BASE64.encode(&challenge),
         "purpose": "renew_new", "bound_certificate": BASE64.encode(&cert0)
     }));
-    let expected = binding_digest(origin, challenge, SignPurpose::RenewNew, &cert0);
+    let expected = binding_digest(ORIGIN, &challenge, SignPurpose::RenewNew, &cert0);
     verify_signature(&result, &public_key_of(&cert1), &expected);
 
     // `forget` drops the verified state.
+    host.ok(json!({"cmd": "verify_pin", "reader": r1, "pin": PROFILE_PIN}));
     host.ok(json!({"cmd": "forget", "reader": r1}));
-    let error = host.fails(json!({"cmd": "sign", "reader": r1, "digest": BASE64.encode(&digest)}));
+    let error = host.fails(sign_challenge(&r1, ORIGIN, &challenge, "login"));
     assert_eq!(code(&error), "PIN_REQUIRED");
     assert_no_panic(&host);
 }
@@ -354,8 +374,7 @@ fn a_reinserted_card_must_be_verified_again() {
     host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
     bed.remove(inserted, 0);
     let _again = bed.insert(&card.card, 0);
-    let digest = BASE64.encode(Sha256::digest(b"x"));
-    let error = host.fails(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+    let error = host.fails(sign_challenge(&reader, ORIGIN, &challenge(32), "login"));
     assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
     assert_no_panic(&host);
 }
@@ -378,8 +397,7 @@ fn a_card_reset_by_another_application_is_reconnected_and_its_pin_no_longer_coun
     // The first host's connection saw the reset: it reconnects by itself, and its old verification is gone.
     let result = host.ok(json!({"cmd": "read_certificate", "reader": reader}));
     assert_eq!(certificate_of(&result), card.cert.certificate_der);
-    let digest = BASE64.encode(Sha256::digest(b"after reset"));
-    let error = host.fails(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+    let error = host.fails(sign_challenge(&reader, ORIGIN, &challenge(32), "login"));
     assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
     assert!(host.stderr().contains("reconnecting"), "{}", host.stderr());
     assert_no_panic(&host);
@@ -563,7 +581,6 @@ fn no_pin_reaches_the_log_even_at_trace_level() {
         ("EBID_HOST_LOG_FILE", log_file.to_str().unwrap()),
     ]);
     let (r0, r1) = (bed.reader(0), bed.reader(1));
-    let digest = BASE64.encode(Sha256::digest(b"log test"));
 
     for (reader, wrong, right) in [
         (&r0, JPKI_WRONG_PIN, JPKI_PIN),
@@ -573,7 +590,7 @@ fn no_pin_reaches_the_log_even_at_trace_level() {
         host.ok(json!({"cmd": "pin_status", "reader": reader}));
         host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": right}));
         host.ok(json!({"cmd": "read_certificate", "reader": reader}));
-        host.ok(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+        host.ok(sign_challenge(reader, ORIGIN, &challenge(32), "login"));
         // A PIN in a malformed request, and in a request that panics nothing but is refused.
         host.process
             .send(&json!({"id": 900, "cmd": "verify_pin", "reader": 5, "pin": right}))
@@ -601,4 +618,216 @@ fn no_pin_reaches_the_log_even_at_trace_level() {
         }
     }
     assert!(!stderr.contains("panicked"));
+}
+
+// ----- The host signs only what the flow needs -----
+
+fn login_digest(origin: &str, challenge: &[u8]) -> [u8; 32] {
+    binding_digest(origin, challenge, SignPurpose::Login, b"")
+}
+
+/// Polls `condition` for up to [`WAIT`].
+fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_harness_launches_the_host_as_the_built_in_extension() {
+    use ebid_host::admin::extension_ids::{CHROME_EXTENSION_ID, FIREFOX_EXTENSION_ID};
+    assert_eq!(
+        test_harness::DEFAULT_ORIGIN,
+        format!("chrome-extension://{CHROME_EXTENSION_ID}/")
+    );
+    assert_eq!(test_harness::host::FIREFOX_ADDON_ID, FIREFOX_EXTENSION_ID);
+}
+
+#[test]
+fn the_old_sign_command_is_unknown_and_the_host_serves_on() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card1"));
+    let _inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    let reader = bed.reader(0);
+    host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
+
+    let digest = BASE64.encode(Sha256::digest(b"a digest the caller chose"));
+    let answer = host.request(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+    assert_eq!(
+        (answer["type"].as_str(), code(&answer["error"])),
+        (Some("error"), "UNKNOWN_COMMAND"),
+        "{answer}"
+    );
+    assert_eq!(signing_apdus(&card.card), 0, "no signing APDU for `sign`");
+
+    // Still serving, and the verified PIN is still there for the one signature the flow needs.
+    let challenge = challenge(32);
+    let result = host.ok(sign_challenge(&reader, ORIGIN, &challenge, "login"));
+    verify_signature(
+        &result,
+        &card.cert.public_key(),
+        &login_digest(ORIGIN, &challenge),
+    );
+    assert_no_panic(&host);
+}
+
+#[test]
+fn only_canonical_https_origins_are_signed_for() {
+    let bed = bed(1);
+    let card = bed.jpki_card(JPKI_PIN, CertOptions::with_key("card2"));
+    let _inserted = bed.insert(&card.card, 0);
+    let reader = bed.reader(0);
+    let mut host = bed.host();
+    host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": JPKI_PIN}));
+    let challenge = challenge(32);
+
+    for origin in [
+        "http://www.ebid.example.jp",
+        "http://127.0.0.1:8080",
+        "https://www.ebid.example.jp/",
+        "https://www.ebid.example.jp/renew",
+        "https://WWW.EBID.example.jp",
+        "https://user@www.ebid.example.jp",
+        "",
+        "null",
+        "javascript:alert(1)",
+    ] {
+        let error = host.fails(sign_challenge(&reader, origin, &challenge, "login"));
+        assert_eq!(code(&error), "ORIGIN_NOT_ALLOWED", "{origin:?}: {error}");
+        assert_eq!(
+            error["message_ja"],
+            "このサイトからの要求には応じられません。"
+        );
+        assert_eq!(
+            error["message_en"],
+            "Requests from this site are not accepted."
+        );
+        let detail = error["detail"].as_str().unwrap_or("");
+        assert!(detail.len() > 10, "the detail names the problem: {error}");
+    }
+    assert_eq!(
+        signing_apdus(&card.card),
+        0,
+        "no signing APDU for a refused origin"
+    );
+
+    // A long origin is not echoed whole.
+    let long = format!("https://{}.jp/", "a".repeat(5000));
+    let error = host.fails(sign_challenge(&reader, &long, &challenge, "login"));
+    assert_eq!(code(&error), "ORIGIN_NOT_ALLOWED", "{error}");
+    assert!(error["detail"].as_str().unwrap().len() < 300, "{error}");
+
+    // A canonical https origin signs; the refusals did not spend the PIN.
+    let result = host.ok(sign_challenge(&reader, ORIGIN, &challenge, "login"));
+    verify_signature(
+        &result,
+        &card.cert.public_key(),
+        &login_digest(ORIGIN, &challenge),
+    );
+    assert_no_panic(&host);
+}
+
+#[test]
+fn loopback_http_origins_only_with_the_test_switch() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card3"));
+    let _inserted = bed.insert(&card.card, 0);
+    let reader = bed.reader(0);
+    let mut options = bed.host_options();
+    options.allow_loopback_origins();
+    let mut host = bed.host_from(&options);
+    host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
+    let challenge = challenge(32);
+
+    let error = host.fails(sign_challenge(
+        &reader,
+        "http://www.ebid.example.jp",
+        &challenge,
+        "login",
+    ));
+    assert_eq!(code(&error), "ORIGIN_NOT_ALLOWED", "{error}");
+    assert_eq!(signing_apdus(&card.card), 0);
+
+    let portal = "http://127.0.0.1:8080";
+    let result = host.ok(sign_challenge(&reader, portal, &challenge, "login"));
+    verify_signature(
+        &result,
+        &card.cert.public_key(),
+        &login_digest(portal, &challenge),
+    );
+    assert_no_panic(&host);
+}
+
+#[test]
+fn challenges_of_fewer_than_32_bytes_are_refused() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card4"));
+    let _inserted = bed.insert(&card.card, 0);
+    let reader = bed.reader(0);
+    let mut host = bed.host();
+    host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
+
+    for len in [31, 1025] {
+        let error = host.fails(sign_challenge(&reader, ORIGIN, &challenge(len), "login"));
+        assert_eq!(code(&error), "BAD_REQUEST", "{len} bytes: {error}");
+        assert!(
+            error["detail"]
+                .as_str()
+                .unwrap_or("")
+                .contains("32 to 1024 bytes"),
+            "{error}"
+        );
+    }
+    assert_eq!(signing_apdus(&card.card), 0);
+
+    let challenge = challenge(32);
+    let result = host.ok(sign_challenge(&reader, ORIGIN, &challenge, "login"));
+    verify_signature(
+        &result,
+        &card.cert.public_key(),
+        &login_digest(ORIGIN, &challenge),
+    );
+    assert_no_panic(&host);
+}
+
+#[test]
+fn a_verified_pin_authorises_one_signature() {
+    let bed = bed(1);
+    let jpki = bed.jpki_card(JPKI_PIN, CertOptions::with_key("card5"));
+    let profile = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card6"));
+    let _a = bed.insert(&jpki.card, 0);
+    let _b = bed.insert(&profile.card, 1);
+    let mut host = bed.host();
+    let challenge = challenge(32);
+
+    for (index, card, pin) in [(0, &jpki, JPKI_PIN), (1, &profile, PROFILE_PIN)] {
+        let reader = bed.reader(index);
+        host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": pin}));
+        let result = host.ok(sign_challenge(&reader, ORIGIN, &challenge, "login"));
+        verify_signature(
+            &result,
+            &card.cert.public_key(),
+            &login_digest(ORIGIN, &challenge),
+        );
+        eventually("the card is logged out after the signature", || {
+            !card.card.pin_verified()
+        });
+
+        let error = host.fails(sign_challenge(&reader, ORIGIN, &challenge, "login"));
+        assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
+        assert_eq!(
+            signing_apdus(&card.card),
+            1,
+            "no signing APDU for the second signature"
+        );
+
+        // A new verify_pin authorises the next one.
+        host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": pin}));
+        host.ok(sign_challenge(&reader, ORIGIN, &challenge, "login"));
+        assert_eq!(signing_apdus(&card.card), 2);
+    }
+    assert_no_panic(&host);
 }

@@ -135,7 +135,14 @@ fn main() {
     let (start_median, start_min) = cold_start(&bed, &args.host, args.runs);
 
     let card_runs = args.runs.clamp(3, 10);
-    let digest = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    // What the flow signs: the binding of the portal origin and its 32-byte challenge (the host computes the
+    // digest; the card operations are the same as for any SHA-256 digest). Each signature spends the verified PIN.
+    let sign = json!({
+        "cmd": "sign_challenge",
+        "origin": "https://www.ebid.city.sapporo.jp",
+        "challenge": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+        "purpose": "login",
+    });
     let jpki_steps = card_flow(
         &bed,
         &jpki,
@@ -150,7 +157,7 @@ fn main() {
                 "read_certificate again (cached)",
                 json!({"cmd": "read_certificate"}),
             ),
-            ("sign", json!({"cmd": "sign", "digest": digest})),
+            ("sign_challenge", sign.clone()),
         ],
         card_runs,
     );
@@ -168,7 +175,7 @@ fn main() {
                 "verify_pin",
                 json!({"cmd": "verify_pin", "pin": PROFILE_PIN}),
             ),
-            ("sign", json!({"cmd": "sign", "digest": digest})),
+            ("sign_challenge", sign.clone()),
         ],
         card_runs,
     );
@@ -180,7 +187,9 @@ fn main() {
     for (reader, pin) in [(&r0, JPKI_PIN), (&r1, PROFILE_PIN)] {
         host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": pin}));
         host.ok(json!({"cmd": "read_certificate", "reader": reader}));
-        host.ok(json!({"cmd": "sign", "reader": reader, "digest": digest}));
+        let mut command = sign.clone();
+        command["reader"] = json!(reader);
+        host.ok(command);
     }
     let pid = host.process.pid();
     let ticks_before = cpu_ticks(pid);
