@@ -6,9 +6,11 @@
 //! - [`cert_summary`]: the certificate fields the portal's confirmation screen shows;
 //! - [`service`]: readers, card sessions and events over PC/SC;
 //! - [`framing`] and [`session`]: native messaging frames and the request/response loop;
+//! - [`caller`]: which extension started the host, and whether it is served;
 //! - [`admin`]: `install`, `uninstall` and `doctor` for IT admins.
 
 pub mod admin;
+pub mod caller;
 pub mod card;
 pub mod cert_summary;
 pub mod drivers;

@@ -2,6 +2,9 @@
 //!
 //! Bad input never ends the session: oversized, non-JSON and unknown requests get typed errors. Only a stream that
 //! cannot be followed any more (cut inside a frame, absurd length) ends it, with its own exit code.
+//!
+//! A caller the host does not serve ([`crate::caller`]) still gets the Hello (so its extension can tell "host
+//! present"), then `CALLER_NOT_ALLOWED` for every request, until it closes stdin; it never reaches PC/SC.
 
 use std::io::Read;
 use std::panic::{self, AssertUnwindSafe};
@@ -13,9 +16,10 @@ use ebid_protocol::{
 };
 use zeroize::Zeroizing;
 
+use crate::caller::{self, Refused};
 use crate::framing::{self, FrameError, FrameWriter, Inbound};
 use crate::logging;
-use crate::service::CardService;
+use crate::service::{quote_input, CardService, ALLOW_LOOPBACK_ORIGINS_ENV};
 
 /// Runs one command for the session.
 pub trait Handler {
@@ -24,6 +28,24 @@ pub trait Handler {
 
     /// Called after `handle` panicked: drop whatever may have been left half-updated.
     fn recover(&mut self) {}
+
+    /// `Some(error)`: every request is answered with this error, unparsed and unhandled (a refused caller).
+    fn refusal(&self) -> Option<ErrorInfo> {
+        None
+    }
+}
+
+/// The handler for a caller the host does not serve: it only refuses.
+pub struct RefusedCaller(pub Refused);
+
+impl Handler for RefusedCaller {
+    fn handle(&mut self, _command: Command, _events: &FrameWriter) -> Result<Reply, ErrorInfo> {
+        Err(self.0.error())
+    }
+
+    fn refusal(&self) -> Option<ErrorInfo> {
+        Some(self.0.error())
+    }
 }
 
 impl Handler for CardService {
@@ -68,22 +90,45 @@ impl SessionEnd {
     }
 }
 
-/// The entry point for a browser launch. `args` are the host's arguments (argv[1] is the caller origin in Chrome).
+/// The entry point for a browser launch. `args` are the host's arguments: argv[1] is the caller origin (Chrome
+/// family), or the manifest path followed by the add-on ID (Firefox).
 pub fn run_native_messaging(args: &[String]) -> ExitCode {
     logging::init();
     install_panic_hook();
-    // The origin is logged for help desks; it is not trusted for anything (the extension passes the portal origin
-    // in each request that needs one).
     log::info!(
-        "started (version {}, caller {:?})",
+        "started (version {}, caller {})",
         env!("CARGO_PKG_VERSION"),
-        args.first().map(String::as_str).unwrap_or("-")
+        args.first()
+            .map(|a| quote_input(a, 100))
+            .unwrap_or_else(|| "-".to_owned())
     );
     let writer = FrameWriter::new(std::io::stdout());
-    let mut service = CardService::new();
-    let end = serve(&mut std::io::stdin().lock(), &writer, &mut service);
-    // Stop the event thread and disconnect the cards (leaving them powered) before the exit code is known.
-    drop(service);
+    let end = match caller::identify(args) {
+        Ok(caller) => {
+            log::debug!("caller: {:?} extension {}", caller.family, caller.id);
+            let mut service = CardService::new();
+            if crate::service::loopback_origins_allowed_by_env() {
+                log::warn!(
+                    "{ALLOW_LOOPBACK_ORIGINS_ENV}=1: http:// loopback origins are accepted (test switch)"
+                );
+            }
+            let end = serve(&mut std::io::stdin().lock(), &writer, &mut service);
+            // Stop the event thread and disconnect the cards (leaving them powered) before the exit code is known.
+            drop(service);
+            end
+        }
+        Err(refused) => {
+            log::warn!(
+                "refused caller: {}; every request is answered CALLER_NOT_ALLOWED",
+                refused.reason
+            );
+            serve(
+                &mut std::io::stdin().lock(),
+                &writer,
+                &mut RefusedCaller(refused),
+            )
+        }
+    };
     log::info!("session ended: {end:?}");
     ExitCode::from(end.exit_code())
 }
@@ -145,11 +190,22 @@ pub fn serve(
                 return SessionEnd::InputError;
             }
         };
-        let answer = match framing::parse_request(&body) {
-            Ok(request) => {
-                drop(body);
-                answer(request.id, request.command, writer, handler)
+        let parsed = framing::parse_request(&body);
+        drop(body);
+        if let Some(error) = handler.refusal() {
+            let id = match &parsed {
+                Ok(request) => Some(request.id),
+                Err(rejected) => rejected.id,
+            };
+            drop(parsed);
+            log::info!("request {id:?} refused: {:?}", error.code);
+            if writer.send(&HostMessage::Error { id, error }).is_err() {
+                return SessionEnd::OutputClosed;
             }
+            continue;
+        }
+        let answer = match parsed {
+            Ok(request) => answer(request.id, request.command, writer, handler),
             Err(rejected) => {
                 log::warn!(
                     "rejected request {:?}: {:?} {}",
@@ -385,6 +441,35 @@ mod tests {
             HostMessage::Event {
                 event: Event::PcscAvailable
             }
+        );
+    }
+
+    #[test]
+    fn a_refused_caller_gets_hello_then_only_refusals_until_it_closes() {
+        let sink = Sink::default();
+        let writer = FrameWriter::new(sink.clone());
+        let mut refused = RefusedCaller(Refused {
+            reason: "test".into(),
+        });
+        let mut input = frame(br#"{"id":1,"cmd":"list_readers"}"#);
+        input.extend(frame(
+            br#"{"id":2,"cmd":"verify_pin","reader":"R","pin":"73914562"}"#,
+        ));
+        input.extend(frame(br#"{"id":3,"cmd":"format_card"}"#));
+        input.extend(frame(b"not json"));
+        let end = serve(&mut &input[..], &writer, &mut refused);
+        assert_eq!(end, SessionEnd::BrowserClosed);
+        let out = sink.messages();
+        assert!(matches!(out[0], HostMessage::Hello { .. }));
+        let answers: Vec<_> = out[1..].iter().map(error_of).collect();
+        assert_eq!(
+            answers,
+            [
+                (Some(1), ErrorCode::CallerNotAllowed),
+                (Some(2), ErrorCode::CallerNotAllowed),
+                (Some(3), ErrorCode::CallerNotAllowed),
+                (None, ErrorCode::CallerNotAllowed),
+            ]
         );
     }
 
