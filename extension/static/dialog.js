@@ -1,4 +1,4 @@
-// Dialog page (extension origin, shown in an iframe over the portal): loads the wasm core and lets it run the page.
+// Dialog page (extension origin, in its own popup window): loads the wasm core and lets it run the page.
 import init, { dialog_main } from './pkg/ebid_extension.js';
 
 init().then(dialog_main, (error) => {

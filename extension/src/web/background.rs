@@ -225,7 +225,7 @@ pub fn bg_port_closed(key: u32) {
         return;
     };
     match closed.kind {
-        // The dialog went away (iframe removed, tab closed): the flow is cancelled.
+        // The dialog went away (its window closed): the flow is cancelled.
         PortKind::Dialog => feed(&flow, Input::User(UserAction::Cancel)),
         // The page went away: nobody can take a result any more.
         PortKind::Page => end_flow(&flow),
@@ -283,13 +283,20 @@ fn start_flow(page_key: u32, own_origin: &str, ancestors: &[String]) {
             return end_flow(&flow);
         };
         let known = WORKER.with(|w| {
-            w.borrow_mut().flows.get_mut(&flow).map(|r| {
-                r.dialog_window = Some(window);
-            })
+            let mut worker = w.borrow_mut();
+            let attached = worker.flows.get(&flow)?.dialog_port;
+            // A dialog that attached before the window id arrived must be the one in this window.
+            let attached_elsewhere = attached
+                .and_then(|key| worker.ports.get(&key))
+                .is_some_and(|p| dialog_window_of(p) != Some(window));
+            worker.flows.get_mut(&flow)?.dialog_window = Some(window);
+            Some(attached_elsewhere)
         });
-        if known.is_none() {
+        match known {
             // The flow ended while the window was being made.
-            close_dialog_window(window);
+            None => close_dialog_window(window),
+            Some(true) => end_flow(&flow),
+            Some(false) => {}
         }
     });
     open_dialog_window(
@@ -303,17 +310,12 @@ fn start_flow(page_key: u32, own_origin: &str, ancestors: &[String]) {
 fn attach_dialog(dialog_key: u32, flow: String) {
     let accepted = WORKER.with(|w| {
         let mut worker = w.borrow_mut();
-        let dialog_window = worker
-            .ports
-            .get(&dialog_key)
-            .and_then(|p| chrome::number_field(&p.sender, &["tab", "windowId"]));
+        let dialog_window = worker.ports.get(&dialog_key).and_then(dialog_window_of);
         let Some(runner) = worker.flows.get_mut(&flow) else {
             return None;
         };
-        let same_window = match (runner.dialog_window, dialog_window) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        };
+        // Until the window id is known, the check is made when it arrives (see start_flow).
+        let same_window = runner.dialog_window.is_none() || runner.dialog_window == dialog_window;
         if runner.dialog_port.is_some() || !same_window {
             return None;
         }
@@ -495,6 +497,11 @@ fn sender_facts(sender: &JsValue) -> Sender {
         frame_id: chrome::number_field(sender, &["frameId"]),
         tab_url: chrome::string_field(&tab, "url"),
     }
+}
+
+/// The window a port's page is in.
+fn dialog_window_of(port: &OpenPort) -> Option<f64> {
+    chrome::number_field(&port.sender, &["tab", "windowId"])
 }
 
 /// Only the extension's own dialog page may drive a flow.

@@ -1,4 +1,4 @@
-//! dialog.html: the extension-origin dialog shown over the portal page. It renders the screens the service worker
+//! dialog.html: the extension-origin dialog in its own popup window. It renders the screens the service worker
 //! sends and sends back clicks and the PIN. The PIN is read from the input, sent once and the input emptied.
 
 use std::cell::RefCell;

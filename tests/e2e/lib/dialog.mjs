@@ -1,24 +1,37 @@
-// The extension's dialog: an extension-origin page (chrome-extension://ID/dialog.html) in an iframe over the
-// portal page. It is an out-of-process frame; Playwright lists it among page.frames(). Elements by id as
+// The extension's dialog: an extension page (chrome-extension://ID/dialog.html#<flow>) in its own popup window,
+// out of the portal page's reach. Playwright lists it among the context's pages. Elements by id as
 // extension/README.md documents them; the visible screen is <body data-screen="...">.
 import { EXTENSION_ORIGIN } from './paths.mjs';
 
 const STEP_TIMEOUT = 20_000;
+const DIALOG_URL = `${EXTENSION_ORIGIN}/dialog.html`;
 
-/** The dialog frame once it is there (any frame of `page` on the extension's origin). */
-export async function findDialog(page, timeoutMs = STEP_TIMEOUT) {
+const isDialog = (p) => p.url().startsWith(DIALOG_URL) && !p.isClosed();
+
+/** The dialog window's page once it is there. `where` is the portal page (or its context). */
+export async function findDialog(where, timeoutMs = STEP_TIMEOUT) {
+  const context = typeof where.context === 'function' ? where.context() : where;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const frame = page.frames().find((f) => f.url().startsWith(`${EXTENSION_ORIGIN}/`) && !f.isDetached());
-    if (frame) return frame;
+    const dialog = context.pages().find(isDialog);
+    if (dialog) return dialog;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`no extension dialog frame appeared; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
+  throw new Error(`no extension dialog window appeared; pages: ${context.pages().map((p) => p.url()).join(', ')}`);
 }
 
-/** Whether a dialog frame is attached now. */
-export function dialogPresent(page) {
-  return page.frames().some((f) => f.url().startsWith(`${EXTENSION_ORIGIN}/`) && !f.isDetached());
+/** Whether a dialog window is open now. */
+export function dialogPresent(where) {
+  const context = typeof where.context === 'function' ? where.context() : where;
+  return context.pages().some(isDialog);
+}
+
+/** The requesting site the dialog shows (its banner), or null while hidden. */
+export function dialogSite(dialog) {
+  return dialog.evaluate(() => {
+    const banner = document.getElementById('dialog-site');
+    return banner && !banner.hidden ? document.getElementById('dialog-site-origin').textContent.trim() : null;
+  });
 }
 
 /** What the dialog shows: its screen and the text of every visible element with an id. */
@@ -83,7 +96,7 @@ export async function clickOk(dialog, screen) {
 
 /**
  * キャンセル, or 閉じる on the screens that end the flow (refused, failed).
- * The button removes the dialog's frame at once. A mouse click (Input.dispatchMouseEvent) whose frame is torn down
+ * The button closes the dialog's window at once. A mouse click (Input.dispatchMouseEvent) whose page is torn down
  * between mousedown and mouseup sometimes never gets its ack, and Playwright then waits forever; so this button
  * is pressed with a DOM click, after checking that it is visible and enabled as a person would see it.
  */
@@ -93,7 +106,7 @@ export async function clickCancel(dialog) {
   const button = dialog.locator(closes[state.screen] ?? `#${state.screen}-cancel`);
   await button.waitFor({ state: 'visible' });
   if (!(await button.isEnabled())) throw new Error(`the ${state.screen} screen's cancel button is disabled`);
-  // The frame may go away before evaluate() returns: that is the button doing its job.
+  // The window may go away before evaluate() returns: that is the button doing its job.
   await button.evaluate((b) => b.click()).catch((error) => {
     if (!/detached|destroyed|closed/i.test(String(error))) throw error;
   });

@@ -47,6 +47,7 @@ describe('attacks', () => {
     await world.testbed.resetPins();
     await world.testbed.put('old', 0);
     world.nativeDialogs.length = 0;
+    world.posts.length = 0;
   });
 
   /** Nothing on the portal changed: the user's card is still the old one and no renewal waits for review. */
