@@ -47,6 +47,12 @@ for t in "${want_targets[@]}"; do
     grep -qx "$t" <<<"$installed" || { say "adding Rust target $t"; rustup target add "$t" >/dev/null; }
 done
 
+# rustfmt and clippy: the test command checks formatting and lints first.
+components=$(rustup component list --installed)
+for c in rustfmt clippy; do
+    grep -q "^$c" <<<"$components" || { say "adding Rust component $c"; rustup component add "$c" >/dev/null; }
+done
+
 # wasm-bindgen CLI at exactly the version Cargo.lock pins (a mismatch breaks the generated glue).
 want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)
 if [ -n "$want" ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: unit and host integration tests (cargo), the browser end-to-end tests (node + Chromium),
+# Runs every test: formatting and lints, unit and host integration tests (cargo), the browser end-to-end tests (node + Chromium),
 # the cross-platform build checks and the Debian package install/remove test.
 # Installs what it needs first (scripts/setup.sh).
 set -euo pipefail
@@ -9,6 +9,10 @@ cross_targets=(x86_64-pc-windows-gnu x86_64-apple-darwin)
 scripts/setup.sh "${cross_targets[@]}"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check, clippy -D warnings"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -q -- -D warnings
 
 step "build the extension (wasm)"
 extension/build.sh
