@@ -11,13 +11,16 @@ use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use ebid_protocol::framing::{self, request_too_large, FrameError, Inbound};
 use ebid_protocol::{
     Command, ErrorCode, ErrorInfo, HostMessage, Reply, MAX_REQUEST_BYTES, PROTOCOL_VERSION,
 };
 use zeroize::Zeroizing;
 
+pub use ebid_protocol::framing::SessionEnd;
+
 use crate::caller::{self, Refused};
-use crate::framing::{self, FrameError, FrameWriter, Inbound};
+use crate::framing::FrameWriter;
 use crate::logging;
 use crate::service::{quote_input, CardService, ALLOW_LOOPBACK_ORIGINS_ENV};
 
@@ -59,34 +62,6 @@ impl Handler for CardService {
     fn recover(&mut self) {
         // Card connections may be half-updated: drop them (and their verified PINs) with the context.
         *self = CardService::new();
-    }
-}
-
-/// Why the session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionEnd {
-    /// The browser closed stdin between frames: the normal end.
-    BrowserClosed,
-    /// stdin ended inside a frame.
-    TruncatedFrame,
-    /// A length prefix no browser would send; answered with `TOO_LARGE`, then the host left.
-    AbsurdFrame,
-    /// Reading stdin failed.
-    InputError,
-    /// Writing stdout failed (the browser is gone).
-    OutputClosed,
-}
-
-impl SessionEnd {
-    /// Distinct exit codes, so a help desk can tell from the browser's log why the host left.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            SessionEnd::BrowserClosed => 0,
-            SessionEnd::TruncatedFrame => 2,
-            SessionEnd::AbsurdFrame => 3,
-            SessionEnd::InputError => 4,
-            SessionEnd::OutputClosed => 5,
-        }
     }
 }
 
@@ -164,7 +139,7 @@ pub fn serve(
             Ok(Inbound::End) => return SessionEnd::BrowserClosed,
             Ok(Inbound::Oversized { len }) => {
                 log::warn!("refused a {len} byte request");
-                let error = too_large(len);
+                let error = request_too_large(len);
                 if writer
                     .send(&HostMessage::Error { id: None, error })
                     .is_err()
@@ -177,17 +152,17 @@ pub fn serve(
                 log::error!("frame length {len} is absurd; ending the session");
                 let _ = writer.send(&HostMessage::Error {
                     id: None,
-                    error: too_large(len),
+                    error: request_too_large(len),
                 });
                 return SessionEnd::AbsurdFrame;
             }
             Err(e @ FrameError::Truncated { .. }) => {
                 log::error!("{e}; ending the session");
-                return SessionEnd::TruncatedFrame;
+                return e.session_end();
             }
             Err(e @ FrameError::Io(_)) => {
                 log::error!("{e}");
-                return SessionEnd::InputError;
+                return e.session_end();
             }
         };
         let parsed = framing::parse_request(&body);
@@ -213,10 +188,7 @@ pub fn serve(
                     rejected.error.code,
                     rejected.error.detail.as_deref().unwrap_or("")
                 );
-                Ok(HostMessage::Error {
-                    id: rejected.id,
-                    error: rejected.error,
-                })
+                Ok(rejected.into_message())
             }
         };
         let sent = match answer {
@@ -277,12 +249,6 @@ fn answer(
         Some(locked) => Err(locked.send(&message)),
         None => Ok(message),
     }
-}
-
-fn too_large(len: u32) -> ErrorInfo {
-    ErrorInfo::new(ErrorCode::TooLarge).with_detail(format!(
-        "request of {len} bytes exceeds the limit of {MAX_REQUEST_BYTES}"
-    ))
 }
 
 #[cfg(test)]
@@ -351,9 +317,7 @@ mod tests {
     }
 
     fn frame(body: &[u8]) -> Vec<u8> {
-        let mut out = (body.len() as u32).to_ne_bytes().to_vec();
-        out.extend_from_slice(body);
-        out
+        framing::encode_frame(body).unwrap()
     }
 
     fn run(input: Vec<u8>) -> (SessionEnd, Vec<HostMessage>, Fake) {
@@ -481,7 +445,7 @@ mod tests {
         assert_eq!(end, SessionEnd::TruncatedFrame);
         assert_eq!(end.exit_code(), 2);
 
-        let (end, out, _) = run(u32::MAX.to_ne_bytes().to_vec());
+        let (end, out, _) = run(framing::length_prefix(u32::MAX).to_vec());
         assert_eq!(end, SessionEnd::AbsurdFrame);
         assert_eq!(error_of(&out[1]), (None, ErrorCode::TooLarge));
 

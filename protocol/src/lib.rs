@@ -5,10 +5,13 @@
 //! [`Request`]s, each answered by exactly one [`HostMessage::Response`] or [`HostMessage::Error`] with the same
 //! `id`, while [`HostMessage::Event`]s may arrive at any time after a `watch` request.
 //!
-//! This crate is compiled by the host and by the wasm extension, so it must stay free of OS-specific code.
+//! This crate is compiled by the host and by the wasm extension, so it must stay free of OS-specific code. The
+//! codec for that wire format ([`framing`]) is behind the cargo feature `std`, which the extension leaves off.
 
 mod binding;
 mod errors;
+#[cfg(feature = "std")]
+pub mod framing;
 mod messages;
 mod origin;
 mod pin;
