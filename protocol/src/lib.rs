@@ -20,7 +20,7 @@ pub use binding::{binding_digest, SignPurpose};
 pub use errors::{ErrorCode, ErrorInfo};
 pub use messages::*;
 pub use origin::{check_web_origin, OriginProblem, MAX_ORIGIN_LEN};
-pub use pin::Pin;
+pub use pin::{Pin, PinCharset};
 
 /// Bumped whenever a message changes incompatibly; the extension refuses a host with another number.
 pub const PROTOCOL_VERSION: u32 = 1;

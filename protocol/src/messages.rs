@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ErrorInfo, Pin, SignPurpose};
+use crate::{ErrorInfo, Pin, PinCharset, SignPurpose};
 
 /// A request from the extension: `{"id": 7, "cmd": "read_certificate", "reader": "..."}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,9 +113,40 @@ pub enum Reply {
         signature: String,
         /// Base64 SHA-256 digest that was signed.
         digest: String,
-        algorithm: String,
+        algorithm: SignatureAlgorithm,
     },
     Forgotten,
+}
+
+/// The signature scheme of a [`Reply::Signature`], by its JOSE name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SignatureAlgorithm {
+    /// `"RS256"`: RSASSA-PKCS1-v1_5 with SHA-256, what every card driver produces.
+    #[serde(rename = "RS256")]
+    Rs256,
+    /// A name this version does not know (a newer host's). Never sent by the host.
+    #[serde(other, rename = "unknown")]
+    Unknown,
+}
+
+impl SignatureAlgorithm {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureAlgorithm::Rs256 => "RS256",
+            SignatureAlgorithm::Unknown => "unknown",
+        }
+    }
+}
+
+/// From a wire name; a name this version does not know is [`SignatureAlgorithm::Unknown`], as when deserialised.
+impl From<&str> for SignatureAlgorithm {
+    fn from(name: &str) -> Self {
+        match name {
+            "RS256" => SignatureAlgorithm::Rs256,
+            _ => SignatureAlgorithm::Unknown,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,7 +182,7 @@ pub struct ReaderInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CertificateInfo {
     pub reader: String,
-    /// Driver that read the card: `jpki` or `profile:<name>`.
+    /// Driver that read the card: `jpki` or `profile:<name>`. Shown and logged, never interpreted.
     pub card_type: String,
     /// Base64 DER.
     pub certificate: String,
@@ -191,6 +222,54 @@ pub struct PinInfo {
     pub pin_pad: bool,
     pub min_length: u8,
     pub max_length: u8,
-    /// `digits` or `alphanumeric`: lets the dialog check input before it reaches the card.
-    pub charset: String,
+    /// Lets the dialog check input before it reaches the card.
+    pub charset: PinCharset,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn typed_fields_keep_their_strings_on_the_wire() {
+        let pin_status = Reply::PinStatus(PinInfo {
+            tries_left: Some(3),
+            blocked: false,
+            pin_pad: false,
+            min_length: 6,
+            max_length: 16,
+            charset: PinCharset::Alphanumeric,
+        });
+        let wire = json!({"kind": "pin_status", "tries_left": 3, "blocked": false, "pin_pad": false,
+            "min_length": 6, "max_length": 16, "charset": "alphanumeric"});
+        assert_eq!(serde_json::to_value(&pin_status).unwrap(), wire);
+        assert_eq!(serde_json::from_value::<Reply>(wire).unwrap(), pin_status);
+
+        let signature = Reply::Signature {
+            signature: "U0lH".into(),
+            digest: "ZA==".into(),
+            algorithm: SignatureAlgorithm::Rs256,
+        };
+        let wire = json!({"kind": "signature", "signature": "U0lH", "digest": "ZA==", "algorithm": "RS256"});
+        assert_eq!(serde_json::to_value(&signature).unwrap(), wire);
+        assert_eq!(serde_json::from_value::<Reply>(wire).unwrap(), signature);
+        assert_eq!(SignatureAlgorithm::from("RS256"), SignatureAlgorithm::Rs256);
+    }
+
+    #[test]
+    fn names_this_version_does_not_know_still_parse() {
+        assert_eq!(
+            serde_json::from_value::<SignatureAlgorithm>(json!("ES256")).unwrap(),
+            SignatureAlgorithm::Unknown
+        );
+        assert_eq!(
+            SignatureAlgorithm::from("ES256"),
+            SignatureAlgorithm::Unknown
+        );
+        assert_eq!(
+            serde_json::to_value(SignatureAlgorithm::Unknown).unwrap(),
+            json!(SignatureAlgorithm::Unknown.as_str())
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! A PIN that never prints and is wiped from memory when dropped.
+//! A PIN that never prints and is wiped from memory when dropped, and the characters a card's PIN may hold.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
@@ -36,9 +36,80 @@ impl<'de> Deserialize<'de> for Pin {
     }
 }
 
+/// Which characters a card's PIN may hold (`PinInfo::charset`; `charset` in a host card profile). On the wire:
+/// `"digits"`, `"alphanumeric"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PinCharset {
+    /// `0`–`9`.
+    Digits,
+    /// ASCII letters and digits.
+    Alphanumeric,
+    /// A name this version does not know (a newer host's): any printable ASCII passes the check. Never sent by
+    /// the host, and refused in card profiles.
+    #[serde(other)]
+    Unknown,
+}
+
+impl PinCharset {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PinCharset::Digits => "digits",
+            PinCharset::Alphanumeric => "alphanumeric",
+            PinCharset::Unknown => "unknown",
+        }
+    }
+
+    /// `c` may be part of a PIN.
+    pub fn allows(self, c: char) -> bool {
+        match self {
+            PinCharset::Digits => c.is_ascii_digit(),
+            PinCharset::Alphanumeric => c.is_ascii_alphanumeric(),
+            PinCharset::Unknown => c.is_ascii_graphic(),
+        }
+    }
+}
+
+/// From a wire name; a name this version does not know is [`PinCharset::Unknown`], as when deserialised.
+impl From<&str> for PinCharset {
+    fn from(name: &str) -> Self {
+        match name {
+            "digits" => PinCharset::Digits,
+            "alphanumeric" => PinCharset::Alphanumeric,
+            _ => PinCharset::Unknown,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charsets_keep_their_wire_names() {
+        for charset in [PinCharset::Digits, PinCharset::Alphanumeric] {
+            let json = serde_json::to_string(&charset).unwrap();
+            assert_eq!(json, format!("\"{}\"", charset.as_str()));
+            assert_eq!(serde_json::from_str::<PinCharset>(&json).unwrap(), charset);
+            assert_eq!(PinCharset::from(charset.as_str()), charset);
+        }
+        assert_eq!(
+            serde_json::from_str::<PinCharset>("\"hex\"").unwrap(),
+            PinCharset::Unknown
+        );
+        assert_eq!(PinCharset::from("hex"), PinCharset::Unknown);
+    }
+
+    #[test]
+    fn charsets_allow_ascii_only() {
+        assert!("0123456789".chars().all(|c| PinCharset::Digits.allows(c)));
+        assert!(!"a１ ".chars().any(|c| PinCharset::Digits.allows(c)));
+        assert!("aZ09".chars().all(|c| PinCharset::Alphanumeric.allows(c)));
+        assert!(!"-Ａ ".chars().any(|c| PinCharset::Alphanumeric.allows(c)));
+        assert!("a-Z!0".chars().all(|c| PinCharset::Unknown.allows(c)));
+        assert!(!" \nＡ".chars().any(|c| PinCharset::Unknown.allows(c)));
+    }
 
     #[test]
     fn debug_hides_the_pin() {

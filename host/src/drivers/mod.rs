@@ -55,7 +55,7 @@ impl PinState {
             pin_pad,
             min_length: rules.min_length,
             max_length: rules.max_length,
-            charset: rules.charset.as_str().to_owned(),
+            charset: rules.charset,
         }
     }
 }

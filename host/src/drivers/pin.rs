@@ -6,32 +6,8 @@ use zeroize::Zeroizing;
 
 use crate::card::CardError;
 
-/// Which characters a PIN may hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PinCharset {
-    /// `0`–`9`.
-    Digits,
-    /// ASCII letters and digits.
-    Alphanumeric,
-}
-
-impl PinCharset {
-    /// The name the extension's PIN dialog understands (`PinInfo::charset`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PinCharset::Digits => "digits",
-            PinCharset::Alphanumeric => "alphanumeric",
-        }
-    }
-
-    fn allows(self, c: char) -> bool {
-        match self {
-            PinCharset::Digits => c.is_ascii_digit(),
-            PinCharset::Alphanumeric => c.is_ascii_alphanumeric(),
-        }
-    }
-}
+/// Which characters a PIN may hold: the protocol's type, so the dialog and the host check the same rules.
+pub use ebid_protocol::PinCharset;
 
 /// What the PIN dialog may accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

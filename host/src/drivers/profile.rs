@@ -289,6 +289,10 @@ impl TryFrom<RawProfile> for Profile {
             // PC/SC part 10 holds the block size in 4 bits.
             return Err("pin: block_length above 15 is not supported".into());
         }
+        if pin.charset == PinCharset::Unknown {
+            // The protocol's type reads names it does not know as Unknown; a profile must name real rules.
+            return Err("pin: charset must be \"digits\" or \"alphanumeric\"".into());
+        }
         if pin.encoding == PinEncoding::Bcd && pin.charset != PinCharset::Digits {
             return Err("pin: bcd encoding needs charset = \"digits\"".into());
         }
@@ -434,6 +438,7 @@ mod tests {
             ),
             ("input = \"digest_info\"", "input = \"raw\"", "input"),
             ("reference = 0x81", "reference = 300", "reference"),
+            ("charset = \"digits\"", "charset = \"hex\"", "charset"),
         ] {
             let err = with_edit(from, to).expect_err(to).to_string();
             assert!(err.contains("edited.toml"), "{err}");
