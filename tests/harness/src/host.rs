@@ -1,5 +1,7 @@
 //! The real `ebid-host` binary as a browser would run it: native messaging frames (u32 native-endian length +
-//! JSON) on stdin/stdout, the caller origin as argv[1], and `PCSCLITE_CSOCK_NAME` pointing at a private pcscd.
+//! JSON, in the protocol crate's codec) on stdin/stdout, the caller origin as argv[1], and `PCSCLITE_CSOCK_NAME`
+//! pointing at a private pcscd. Messages are handled as JSON values, so tests can send and see anything, schema
+//! or not.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -10,6 +12,7 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ebid_protocol::framing::{encode_frame, read_frame, FrameError, Inbound};
 use serde_json::Value;
 
 use crate::{spawner, HarnessError};
@@ -25,8 +28,6 @@ pub const FIREFOX_ADDON_ID: &str = "ebid-renewal@ebid.jp";
 pub const ALLOW_LOOPBACK_ORIGINS: (&str, &str) = ("EBID_HOST_ALLOW_LOOPBACK_ORIGINS", "1");
 /// Default wait for one message.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Frames larger than this are treated as a broken stream (Chrome's own limit is 1 MB).
-const MAX_FRAME: usize = 64 * 1024 * 1024;
 
 /// What the reader thread saw on the host's stdout.
 #[derive(Debug)]
@@ -34,7 +35,7 @@ enum Output {
     Message(Value),
     /// A frame whose payload is not JSON.
     Invalid(Vec<u8>),
-    /// A length prefix beyond [`MAX_FRAME`]: the stream is not native messaging.
+    /// A length prefix beyond [`ebid_protocol::framing::ABSURD_FRAME_BYTES`]: the stream is not native messaging.
     Garbage(u32),
     Closed,
 }
@@ -199,10 +200,7 @@ impl HostProcess {
 
     /// One frame around arbitrary bytes (invalid JSON, oversize payloads …).
     pub fn send_frame(&mut self, payload: &[u8]) -> Result<(), HarnessError> {
-        let length = u32::try_from(payload.len())
-            .map_err(|_| HarnessError::Protocol("frame over 4 GiB".into()))?;
-        let mut frame = length.to_ne_bytes().to_vec();
-        frame.extend_from_slice(payload);
+        let frame = encode_frame(payload).map_err(|e| HarnessError::Protocol(e.to_string()))?;
         self.send_raw(&frame)
     }
 
@@ -339,24 +337,21 @@ impl Drop for HostProcess {
 
 fn read_frames(mut stdout: impl Read, mut deliver: impl FnMut(Output) -> bool) {
     loop {
-        let mut length = [0u8; 4];
-        if stdout.read_exact(&mut length).is_err() {
-            deliver(Output::Closed);
-            return;
-        }
-        let length = u32::from_ne_bytes(length);
-        if length as usize > MAX_FRAME {
-            deliver(Output::Garbage(length));
-            return;
-        }
-        let mut payload = vec![0u8; length as usize];
-        if stdout.read_exact(&mut payload).is_err() {
-            deliver(Output::Closed);
-            return;
-        }
-        let output = match serde_json::from_slice(&payload) {
-            Ok(value) => Output::Message(value),
-            Err(_) => Output::Invalid(payload),
+        let output = match read_frame(&mut stdout, usize::MAX) {
+            Ok(Inbound::Frame(payload)) => match serde_json::from_slice(&payload) {
+                Ok(value) => Output::Message(value),
+                Err(_) => Output::Invalid(payload),
+            },
+            Err(FrameError::Absurd { len }) => {
+                deliver(Output::Garbage(len));
+                return;
+            }
+            // No limit is set, so nothing is oversized; a stream cut inside a frame is as closed as an ended one.
+            Ok(Inbound::End | Inbound::Oversized { .. })
+            | Err(FrameError::Truncated { .. } | FrameError::Io(_)) => {
+                deliver(Output::Closed);
+                return;
+            }
         };
         if !deliver(output) {
             return;

@@ -1,4 +1,5 @@
-//! HostProcess framing against a stand-in host (a short Python script), so it is tested without ebid-host.
+//! HostProcess framing against a stand-in host (the `echo-host` binary of this package), so it is tested without
+//! ebid-host.
 
 use std::time::Duration;
 
@@ -7,34 +8,13 @@ use test_harness::{HarnessError, HostOptions, HostProcess, DEFAULT_ORIGIN};
 
 const WAIT: Duration = Duration::from_secs(5);
 
-/// Says hello, then answers every request with a response carrying its id, preceded by an event; a request
-/// with `"cmd": "garbage"` gets a frame that is not JSON; `"cmd": "quit"` exits with status 3.
-const FAKE_HOST: &str = r#"
-import json, os, struct, sys
-inp, out = sys.stdin.buffer, sys.stdout.buffer
-def send(payload):
-    out.write(struct.pack("=I", len(payload)) + payload); out.flush()
-send(json.dumps({"type": "hello", "protocol": 1, "origin": sys.argv[1], "sock": os.environ.get("PCSCLITE_CSOCK_NAME")}).encode())
-while True:
-    head = inp.read(4)
-    if len(head) < 4: sys.exit(0)
-    (n,) = struct.unpack("=I", head)
-    body = inp.read(n)
-    try:
-        req = json.loads(body)
-    except Exception:
-        send(json.dumps({"type": "error", "id": None, "error": {"code": "BAD_JSON"}}).encode()); continue
-    if req.get("cmd") == "quit": sys.exit(3)
-    if req.get("cmd") == "garbage": send(b"not json"); continue
-    send(json.dumps({"type": "event", "event": {"name": "pcsc_available"}}).encode())
-    send(json.dumps({"type": "response", "id": req.get("id"), "result": {"echo": req}}).encode())
-"#;
-
+/// Says hello with its origin argument and pcscd socket, then answers every request with a response carrying its
+/// id, preceded by an event; a request with `"cmd": "garbage"` gets a frame that is not JSON; `"cmd": "quit"`
+/// exits with status 3 (src/bin/echo-host.rs).
 fn fake_host() -> HostProcess {
-    let mut options = HostOptions::new("python3", "/tmp/fake-pcscd.comm");
-    // The caller argument as the real host needs it (HostOptions::new passes it too).
-    options.args = vec!["-c".into(), FAKE_HOST.into(), DEFAULT_ORIGIN.into()];
-    HostProcess::spawn_with(&options).expect("python3 runs")
+    // HostOptions::new passes the caller argument as the real host needs it.
+    let options = HostOptions::new(env!("CARGO_BIN_EXE_echo-host"), "/tmp/fake-pcscd.comm");
+    HostProcess::spawn_with(&options).expect("echo-host runs")
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use ebid_protocol::framing::{encode_frame, length_prefix};
 use ebid_protocol::{binding_digest, SignPurpose};
 use host_tests::{code, Bed, Host, WAIT};
 use rsa::pkcs8::DecodePublicKey;
@@ -539,8 +540,8 @@ fn a_truncated_frame_ends_the_host_with_its_own_exit_code() {
     let bed = bed(1);
     let mut host = bed.host();
     let body = br#"{"id":1,"cmd":"list_readers"}"#;
-    let mut frame = (body.len() as u32).to_ne_bytes().to_vec();
-    frame.extend_from_slice(&body[..10]);
+    let mut frame = encode_frame(body).unwrap();
+    frame.truncate(4 + 10);
     host.process.send_raw(&frame).unwrap();
     host.process.close_stdin();
     let status = host.process.wait_exit(WAIT).unwrap();
@@ -559,7 +560,7 @@ fn a_truncated_frame_ends_the_host_with_its_own_exit_code() {
 fn an_absurd_length_is_answered_then_the_host_leaves() {
     let bed = bed(1);
     let mut host = bed.host();
-    host.process.send_raw(&u32::MAX.to_ne_bytes()).unwrap();
+    host.process.send_raw(&length_prefix(u32::MAX)).unwrap();
     let answer = host.process.recv(WAIT).unwrap();
     assert_eq!(code(&answer["error"]), "TOO_LARGE");
     let status = host.process.wait_exit(WAIT).unwrap();
