@@ -9,11 +9,11 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use log::{LevelFilter, Log, Metadata, Record};
 
-use crate::cert_summary::utc_time::rfc3339;
+use crate::cert_summary::utc_time::rfc3339_millis;
 
 pub const LEVEL_ENV: &str = "EBID_HOST_LOG";
 pub const FILE_ENV: &str = "EBID_HOST_LOG_FILE";
@@ -98,16 +98,13 @@ pub fn init() {
 
 /// `2026-11-25T06:23:32.123Z`: RFC 3339 with milliseconds, so lines from one request can be told apart.
 fn utc_timestamp(now: SystemTime) -> String {
-    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = rfc3339(since.as_secs() as i64);
-    let without_zone = seconds.strip_suffix('Z').unwrap_or(&seconds);
-    format!("{without_zone}.{:03}Z", since.subsec_millis())
+    rfc3339_millis(now)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn levels() {

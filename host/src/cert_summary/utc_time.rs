@@ -1,30 +1,59 @@
-//! RFC 3339 UTC timestamps from Unix seconds (certificate validity spans years 1950–9999).
+//! RFC 3339 UTC timestamps (`YYYY-MM-DDTHH:MM:SSZ`) to and from Unix seconds, through the `time` crate.
+//! Certificate validity spans years 1950–9999; instants beyond what `time` represents (±9999 years) are clamped.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::format_description::well_known::Rfc3339;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+/// `YYYY-MM-DDTHH:MM:SSZ`: what the certificate summary shows.
+const SECONDS: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`: log lines, so lines from one request can be told apart.
+const MILLISECONDS: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn rfc3339(unix_seconds: i64) -> String {
-    let days = unix_seconds.div_euclid(86_400);
-    let secs = unix_seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    format(utc(unix_seconds), SECONDS)
 }
 
-/// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (instants before 1970 are shown as 1970).
+pub fn rfc3339_millis(at: SystemTime) -> String {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = i64::try_from(since.as_secs()).unwrap_or(i64::MAX);
+    let at = utc(seconds) + time::Duration::milliseconds(i64::from(since.subsec_millis()));
+    format(at, MILLISECONDS)
+}
+
+/// Unix seconds of an RFC 3339 timestamp in UTC (`Z`; fractions of a second are dropped), `None` for anything
+/// else, including other offsets.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    if !text.ends_with('Z') {
+        return None;
+    }
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .map(OffsetDateTime::unix_timestamp)
+}
+
+fn utc(unix_seconds: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix_seconds).unwrap_or_else(|_| {
+        let edge = if unix_seconds < 0 {
+            PrimitiveDateTime::MIN
+        } else {
+            PrimitiveDateTime::MAX
+        };
+        edge.assume_utc()
+    })
+}
+
+fn format(at: OffsetDateTime, items: &[BorrowedFormatItem<'_>]) -> String {
+    // Formatting into a String fails only for components the description lacks; ours has them all.
+    at.format(items).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -39,5 +68,25 @@ mod tests {
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
         assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
         assert_eq!(rfc3339(-631_152_000), "1950-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn out_of_range_is_clamped_not_a_panic() {
+        assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
+        assert!(rfc3339(i64::MIN).starts_with("-9999-01-01T00:00:00"));
+    }
+
+    #[test]
+    fn milliseconds() {
+        let at = UNIX_EPOCH + std::time::Duration::from_millis(1_795_591_412_005);
+        assert_eq!(rfc3339_millis(at), "2026-11-25T07:23:32.005Z");
+    }
+
+    #[test]
+    fn parsing_round_trips() {
+        for seconds in [0, 951_782_400, 1_798_761_599, -631_152_000, 253_402_300_799] {
+            assert_eq!(parse_rfc3339(&rfc3339(seconds)), Some(seconds));
+        }
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00+00:00"), None);
     }
 }
