@@ -22,13 +22,10 @@ pub fn chrome_id_from_public_key(base64_der: &str) -> Option<String> {
         .decode(base64_der.trim())
         .ok()?;
     let digest = Sha256::digest(&der);
-    Some(
-        digest[..16]
-            .iter()
-            .flat_map(|byte| [byte >> 4, byte & 0x0f])
-            .map(|nibble| char::from(b'a' + nibble))
-            .collect(),
-    )
+    hex::encode(&digest[..16])
+        .chars()
+        .map(|digit| Some(char::from(b'a' + digit.to_digit(16)? as u8)))
+        .collect()
 }
 
 /// A Chrome extension ID: exactly 32 letters a–p.
