@@ -1,32 +1,60 @@
 //! What can go wrong in `install`, `uninstall` and `doctor`, worded for an IT admin (Japanese, then English).
 
-use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use thiserror::Error;
+
 use super::layout::Os;
 
-#[derive(Debug)]
+#[derive(Debug, Error)]
 pub enum AdminError {
     /// Bad command line; the text says which flag.
+    #[error("コマンドの指定が正しくありません / usage error: {0}")]
     Usage(String),
     /// `--os` names another OS than this machine's: only allowed into a `--root`.
+    #[error(
+        "--os {os} はこのPCのOSと異なるため --root が必要です / --os {os} differs from this machine: \
+         give --root DIR to write the layout into a directory",
+        os = .0.name()
+    )]
     ForeignOsNeedsRoot(Os),
     /// A per-user location was needed but neither `--home` nor `$HOME` says where home is.
+    #[error(
+        "ホームディレクトリが分かりません。--home で指定してください / cannot tell the home directory: \
+         give --home DIR"
+    )]
     NoHome,
     /// The manifest `path` must be absolute on every OS (Chrome refuses relative ones on Linux/macOS).
+    #[error("--host-path は絶対パスで指定してください / --host-path must be absolute: {0}")]
     HostPathNotAbsolute(String),
     /// This binary's own path could not be found.
+    #[error(
+        "ebid-host 自身の場所が分かりません。--host-path で指定してください / cannot find this \
+         program's own path ({0}): give --host-path"
+    )]
     NoCurrentExe(io::Error),
+    #[error(
+        "{action} に失敗しました / could not {action} {}: {source}{}",
+        .path.display(),
+        permission_hint(.source)
+    )]
     Io {
         action: &'static str,
         path: PathBuf,
         source: io::Error,
     },
-    Registry {
-        key: String,
-        detail: String,
-    },
+    #[error("レジストリを更新できません / registry update failed for {key}: {detail}")]
+    Registry { key: String, detail: String },
+}
+
+/// What to do about a refused write: most often `--system` without administrator rights.
+fn permission_hint(source: &io::Error) -> &'static str {
+    if source.kind() == io::ErrorKind::PermissionDenied {
+        " — 管理者権限（sudo）で実行してください / run as administrator (sudo) for --system"
+    } else {
+        ""
+    }
 }
 
 impl AdminError {
@@ -49,51 +77,34 @@ impl AdminError {
     }
 }
 
-impl fmt::Display for AdminError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AdminError::Usage(text) => write!(f, "コマンドの指定が正しくありません / usage error: {text}"),
-            AdminError::ForeignOsNeedsRoot(os) => write!(
-                f,
-                "--os {} はこのPCのOSと異なるため --root が必要です / --os {} differs from this machine: \
-                 give --root DIR to write the layout into a directory",
-                os.name(),
-                os.name()
-            ),
-            AdminError::NoHome => write!(
-                f,
-                "ホームディレクトリが分かりません。--home で指定してください / cannot tell the home directory: \
-                 give --home DIR"
-            ),
-            AdminError::HostPathNotAbsolute(path) => write!(
-                f,
-                "--host-path は絶対パスで指定してください / --host-path must be absolute: {path}"
-            ),
-            AdminError::NoCurrentExe(e) => write!(
-                f,
-                "ebid-host 自身の場所が分かりません。--host-path で指定してください / cannot find this \
-                 program's own path ({e}): give --host-path"
-            ),
-            AdminError::Io { action, path, source } => {
-                write!(
-                    f,
-                    "{action} に失敗しました / could not {action} {}: {source}",
-                    path.display()
-                )?;
-                if source.kind() == io::ErrorKind::PermissionDenied {
-                    write!(
-                        f,
-                        " — 管理者権限（sudo）で実行してください / run as administrator (sudo) for --system"
-                    )?;
-                }
-                Ok(())
-            }
-            AdminError::Registry { key, detail } => write!(
-                f,
-                "レジストリを更新できません / registry update failed for {key}: {detail}"
-            ),
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_bilingual_and_name_the_flag() {
+        assert_eq!(
+            AdminError::ForeignOsNeedsRoot(Os::Windows).to_string(),
+            "--os windows はこのPCのOSと異なるため --root が必要です / --os windows differs from this machine: \
+             give --root DIR to write the layout into a directory"
+        );
+        let denied = AdminError::io(
+            "write",
+            "/etc/x.json",
+            io::Error::from(io::ErrorKind::PermissionDenied),
+        );
+        let text = denied.to_string();
+        assert!(
+            text.starts_with("write に失敗しました / could not write /etc/x.json: "),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("run as administrator (sudo) for --system"),
+            "{text}"
+        );
+        let missing = AdminError::io("read", "/x", io::Error::from(io::ErrorKind::NotFound));
+        assert!(!missing.to_string().contains("sudo"));
+        assert_eq!(AdminError::Usage("x".into()).exit_code(), 2);
+        assert_eq!(AdminError::NoHome.exit_code(), 1);
     }
 }
-
-impl std::error::Error for AdminError {}
