@@ -14,7 +14,7 @@ use super::install::{host_path, manifest_dir};
 use super::layout::{self, Browser, Os, Scope};
 use super::manifest::{self, HostManifest};
 use super::options::Options;
-use super::registry::{self, Registry};
+use super::windows_registry::{self, Registry};
 
 /// Certificates closer than this to their end get a reminder (the renewal takes the CA some weeks).
 const EXPIRY_WARNING_DAYS: i64 = 60;
@@ -122,7 +122,7 @@ fn browser_checks(options: &Options, env: &Environment) -> Vec<Check> {
         )];
     }
     let registry = if env.os == Os::Windows {
-        registry::open(env).ok()
+        windows_registry::open(env).ok()
     } else {
         None
     };

@@ -10,7 +10,7 @@ use super::layout::{self, Browser, Scope};
 use super::manifest;
 use super::options::Options;
 use super::record::InstallRecord;
-use super::registry::{self, Registry};
+use super::windows_registry::{self, Registry};
 
 /// The directory `browser` reads for `scope`; a Chrome-family browser started with `--user-data-dir DIR` reads
 /// `DIR/NativeMessagingHosts` instead of its default per-user directory.
@@ -62,7 +62,7 @@ fn selected(options: &Options) -> Vec<Browser> {
 
 fn open_registry(env: &Environment) -> Result<Option<Box<dyn Registry>>, AdminError> {
     if env.os == layout::Os::Windows {
-        registry::open(env).map(Some)
+        windows_registry::open(env).map(Some)
     } else {
         Ok(None)
     }

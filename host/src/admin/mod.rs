@@ -15,7 +15,7 @@ pub mod layout;
 pub mod manifest;
 pub mod options;
 pub mod record;
-pub mod registry;
+pub mod windows_registry;
 
 use std::process::ExitCode;
 
