@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use environment::Environment;
 use error::AdminError;
-use options::{Command, Options};
+use options::Command;
 
 /// Entry point for `ebid-host install|uninstall|doctor ...` (`args[0]` is the subcommand).
 pub fn run(args: &[String]) -> ExitCode {
@@ -47,7 +47,7 @@ fn run_command(args: &[String]) -> Result<ExitCode, AdminError> {
     match options.command {
         Command::Install => print_lines(install::install(&options, &env)?),
         Command::Uninstall => print_lines(install::uninstall(&options, &env)?),
-        Command::Doctor => doctor_command(&options, &env),
+        Command::Doctor => doctor::run(&options, &env),
     }
 }
 
@@ -56,28 +56,4 @@ fn print_lines(lines: Vec<String>) -> Result<ExitCode, AdminError> {
         println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn doctor_command(options: &Options, env: &Environment) -> Result<ExitCode, AdminError> {
-    // The card checks only make sense on the machine itself, not for a layout laid out under --root.
-    let mut probe = card_probe::ServiceProbe::new();
-    let probe: Option<&mut dyn card_probe::CardProbe> = if layout::Os::current() == Some(env.os) {
-        Some(&mut probe)
-    } else {
-        None
-    };
-    let report = doctor::diagnose(options, env, probe);
-    if options.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
-    } else {
-        print!("{}", doctor::render_text(&report));
-    }
-    Ok(if report.all_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }
