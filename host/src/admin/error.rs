@@ -57,6 +57,16 @@ fn permission_hint(source: &io::Error) -> &'static str {
     }
 }
 
+/// Clap's parse errors are usage errors; its text (without the `error: ` it starts with) says what is wrong and
+/// ends with the subcommand's usage line.
+impl From<clap::Error> for AdminError {
+    fn from(e: clap::Error) -> Self {
+        let rendered = e.to_string();
+        let text = rendered.trim_end();
+        AdminError::Usage(text.strip_prefix("error: ").unwrap_or(text).to_owned())
+    }
+}
+
 impl AdminError {
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         AdminError::Io {

@@ -1,41 +1,30 @@
-//! The admin command line: `ebid-host install|uninstall|doctor [flags]`.
+//! What an admin asked for: the subcommand and its flags, parsed by clap ([`super::cli`]) and checked for the
+//! combinations clap cannot judge (`--user-data-dir`, `--host-path` for the chosen OS, `--os` without `--root`).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
+use super::cli::{self, BrowserList, Cli, CliCommand, CommonArgs, DoctorArgs, InstallArgs};
 use super::environment::is_absolute_for;
 use super::error::AdminError;
-use super::extension_ids::{is_chrome_id, is_firefox_id};
 use super::layout::{Browser, Os, Scope};
-
-pub const USAGE: &str = "\
-使い方 / usage:
-  ebid-host install   [--user | --system] [--browser LIST] [--extension-id ID]... [--host-path PATH]
-                      [--user-data-dir DIR] [--root DIR] [--home DIR] [--os linux|macos|windows]
-  ebid-host uninstall [same flags as install]
-  ebid-host doctor    [--json] [--user | --system] [--browser LIST] [--user-data-dir DIR]
-                      [--root DIR] [--home DIR] [--os ...] [--host-path PATH]
-
-  --user            この利用者だけ（既定） / only the current user (default for install)
-  --system          PC の全利用者（管理者権限が必要） / every user of this PC (needs administrator rights)
-  --browser LIST    chrome,chromium,edge,firefox または all（既定: all。doctor はインストール済みのもの）
-                    / comma-separated, or all (default: all; doctor: the browsers found on this PC)
-  --extension-id ID 追加で許可する拡張機能ID（Chrome: 32文字 a-p、Firefox: name@domain）。複数可
-                    / extra extension id to allow (repeatable)
-  --host-path PATH  マニフェストに書くホストの絶対パス（既定: この実行ファイル）
-                    / absolute host path written in the manifests (default: this program)
-  --user-data-dir DIR  Chromium系を --user-data-dir 付きで起動する場合のプロファイル（--user と1ブラウザのみ）
-                    / profile dir of a Chrome-family browser started with --user-data-dir (with --user, one browser)
-  --root DIR        実際の場所の代わりに DIR の下に書く（テスト・確認用） / write under DIR instead (tests)
-  --home DIR        ホームディレクトリ / home directory for --user
-  --os NAME         配置するOS（--root と併用） / layout of another OS (with --root)
-  --json            doctor の結果を JSON で出力 / machine-readable doctor report
-";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     Install,
     Uninstall,
     Doctor,
+}
+
+impl Command {
+    /// The subcommand as typed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Install => "install",
+            Command::Uninstall => "uninstall",
+            Command::Doctor => "doctor",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -52,104 +41,95 @@ pub struct Options {
     pub home: Option<PathBuf>,
     pub os: Os,
     pub json: bool,
-    pub help: bool,
 }
 
-fn usage(text: impl Into<String>) -> AdminError {
-    AdminError::Usage(text.into())
-}
-
-/// Parses `args` (the first one is the subcommand).
+/// Parses `args` (the first one is the subcommand); every clap error, a help request included, is a usage error
+/// here ([`super::run`] prints help itself).
 pub fn parse(args: &[String]) -> Result<Options, AdminError> {
-    let command = match args.first().map(String::as_str) {
-        Some("install") => Command::Install,
-        Some("uninstall") => Command::Uninstall,
-        Some("doctor") => Command::Doctor,
-        other => return Err(usage(format!("unknown subcommand {other:?}"))),
+    let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+    from_cli(cli::parse(&args)?)
+}
+
+/// What every subcommand's flags come down to.
+struct Given {
+    user: bool,
+    system: bool,
+    extension_ids: Vec<String>,
+    json: bool,
+    common: CommonArgs,
+}
+
+impl From<InstallArgs> for Given {
+    fn from(a: InstallArgs) -> Given {
+        Given {
+            user: a.user,
+            system: a.system,
+            extension_ids: a.extension_ids,
+            json: false,
+            common: a.common,
+        }
+    }
+}
+
+impl From<DoctorArgs> for Given {
+    fn from(a: DoctorArgs) -> Given {
+        Given {
+            user: a.user,
+            system: a.system,
+            extension_ids: a.extension_ids,
+            json: a.json,
+            common: a.common,
+        }
+    }
+}
+
+/// The options clap parsed, checked for what clap cannot judge.
+pub fn from_cli(cli: Cli) -> Result<Options, AdminError> {
+    let (command, given): (Command, Given) = match cli.command {
+        CliCommand::Install(a) => (Command::Install, a.into()),
+        CliCommand::Uninstall(a) => (Command::Uninstall, a.into()),
+        CliCommand::Doctor(a) => (Command::Doctor, a.into()),
     };
-    let mut options = Options {
+    let Given {
+        user,
+        system,
+        extension_ids,
+        json,
+        common,
+    } = given;
+    let CommonArgs {
+        browsers,
+        host_path,
+        user_data_dir,
+        root,
+        home,
+        os,
+    } = common;
+    let mut scopes: Vec<Scope> = [(user, Scope::User), (system, Scope::System)]
+        .into_iter()
+        .filter_map(|(given, scope)| given.then_some(scope))
+        .collect();
+    if scopes.is_empty() {
+        // Install and uninstall act on one scope, the user's by default; doctor looks at both.
+        scopes = match command {
+            Command::Doctor => Scope::ALL.to_vec(),
+            Command::Install | Command::Uninstall => vec![Scope::User],
+        };
+    }
+    let options = Options {
         command,
-        scopes: Vec::new(),
-        browsers: None,
-        extension_ids: Vec::new(),
-        host_path: None,
-        user_data_dir: None,
-        root: None,
-        home: None,
-        os: Os::current().unwrap_or(Os::Linux),
-        json: false,
-        help: false,
+        scopes,
+        browsers: merge_browsers(browsers),
+        extension_ids: dedup(extension_ids),
+        host_path,
+        user_data_dir,
+        root,
+        home,
+        os: os.unwrap_or_else(|| Os::current().unwrap_or(Os::Linux)),
+        json,
     };
-    let mut os_given = false;
-    let mut rest = args[1..].iter();
-    while let Some(arg) = rest.next() {
-        // Both `--flag value` and `--flag=value`.
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, AdminError> {
-            inline
-                .clone()
-                .or_else(|| rest.next().cloned())
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| usage(format!("{name} needs a value")))
-        };
-        match flag {
-            "--user" => push_scope(&mut options.scopes, Scope::User),
-            "--system" => push_scope(&mut options.scopes, Scope::System),
-            "--browser" | "--browsers" => {
-                let list = parse_browsers(&value(flag)?)?;
-                let browsers = options.browsers.get_or_insert_with(Vec::new);
-                for browser in list {
-                    if !browsers.contains(&browser) {
-                        browsers.push(browser);
-                    }
-                }
-            }
-            "--extension-id" => {
-                let id = value(flag)?;
-                if !is_chrome_id(&id) && !is_firefox_id(&id) {
-                    return Err(usage(format!(
-                        "--extension-id {id:?} is neither a Chrome id (32 letters a-p) nor a Firefox id (name@domain)"
-                    )));
-                }
-                if !options.extension_ids.contains(&id) {
-                    options.extension_ids.push(id);
-                }
-            }
-            "--host-path" => options.host_path = Some(value(flag)?),
-            "--user-data-dir" => options.user_data_dir = Some(PathBuf::from(value(flag)?)),
-            "--root" => options.root = Some(PathBuf::from(value(flag)?)),
-            "--home" => options.home = Some(PathBuf::from(value(flag)?)),
-            "--os" => {
-                let name = value(flag)?;
-                options.os = Os::parse(&name)
-                    .ok_or_else(|| usage(format!("--os {name:?}: use linux, macos or windows")))?;
-                os_given = true;
-            }
-            "--json" if command == Command::Doctor => options.json = true,
-            "-h" | "--help" => options.help = true,
-            _ => return Err(usage(format!("unknown option {arg:?}"))),
-        }
-    }
-    if os_given && options.root.is_none() && Os::current() != Some(options.os) {
+    if os.is_some() && options.root.is_none() && Os::current() != Some(options.os) {
         return Err(AdminError::ForeignOsNeedsRoot(options.os));
-    }
-    match command {
-        Command::Install | Command::Uninstall => {
-            if options.scopes.len() > 1 {
-                return Err(usage("give --user or --system, not both"));
-            }
-            if options.scopes.is_empty() {
-                options.scopes.push(Scope::User);
-            }
-        }
-        Command::Doctor => {
-            if options.scopes.is_empty() {
-                options.scopes = Scope::ALL.to_vec();
-            }
-        }
     }
     if let Some(path) = &options.host_path {
         if !is_absolute_for(options.os, path) {
@@ -162,49 +142,39 @@ pub fn parse(args: &[String]) -> Result<Options, AdminError> {
     Ok(options)
 }
 
-fn push_scope(scopes: &mut Vec<Scope>, scope: Scope) {
-    if !scopes.contains(&scope) {
-        scopes.push(scope);
+/// Every `--browser` list in order, each browser once; `None` when none was given.
+fn merge_browsers(lists: Vec<BrowserList>) -> Option<Vec<Browser>> {
+    if lists.is_empty() {
+        return None;
     }
+    Some(dedup(lists.into_iter().flat_map(|list| list.0).collect()))
 }
 
-fn parse_browsers(list: &str) -> Result<Vec<Browser>, AdminError> {
-    let mut browsers = Vec::new();
-    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        if name == "all" {
-            browsers.extend(Browser::ALL);
-        } else {
-            browsers.push(Browser::parse(name).ok_or_else(|| {
-                usage(format!(
-                    "--browser {name:?}: use chrome, chromium, edge, firefox or all"
-                ))
-            })?);
+fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut unique = Vec::with_capacity(items.len());
+    for item in items {
+        if !unique.contains(&item) {
+            unique.push(item);
         }
     }
-    if browsers.is_empty() {
-        return Err(usage("--browser needs at least one browser"));
-    }
-    Ok(browsers)
+    unique
 }
 
 /// A custom profile directory belongs to one Chrome-family browser and to the user scope; Windows finds hosts
 /// through the registry only.
 fn check_user_data_dir(options: &Options) -> Result<(), AdminError> {
+    let usage = |text: &str| Err(cli::usage_error(options.command.name(), text));
     let one_chrome_family = matches!(options.browsers.as_deref(), Some([b]) if !b.is_firefox());
     if !one_chrome_family {
-        return Err(usage(
-            "--user-data-dir needs exactly one of --browser chrome, chromium or edge",
-        ));
+        return usage("--user-data-dir needs exactly one of --browser chrome, chromium or edge");
     }
     if options.scopes.contains(&Scope::System) && options.command != Command::Doctor {
-        return Err(usage(
-            "--user-data-dir is a per-user location: use it with --user",
-        ));
+        return usage("--user-data-dir is a per-user location: use it with --user");
     }
     if options.os == Os::Windows {
-        return Err(usage(
+        return usage(
             "--user-data-dir does not apply on Windows (hosts are found through the registry)",
-        ));
+        );
     }
     Ok(())
 }
