@@ -38,8 +38,7 @@ impl<'de> Deserialize<'de> for Pin {
 
 /// Which characters a card's PIN may hold (`PinInfo::charset`; `charset` in a host card profile). On the wire:
 /// `"digits"`, `"alphanumeric"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PinCharset {
     /// `0`–`9`.
     Digits,
@@ -47,8 +46,21 @@ pub enum PinCharset {
     Alphanumeric,
     /// A name this version does not know (a newer host's): any printable ASCII passes the check. Never sent by
     /// the host, and refused in card profiles.
-    #[serde(other)]
     Unknown,
+}
+
+// Hand-written through `String` rather than derived: a derived enum visitor would add to the wasm extension, the
+// `String` path is there already.
+impl Serialize for PinCharset {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PinCharset {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|name| PinCharset::from(name.as_str()))
+    }
 }
 
 impl PinCharset {
@@ -61,12 +73,13 @@ impl PinCharset {
         }
     }
 
-    /// `c` may be part of a PIN.
-    pub fn allows(self, c: char) -> bool {
+    /// Every character of `pin` is in the charset (ASCII only: a byte of a non-ASCII character is in none).
+    #[inline]
+    pub fn accepts(self, pin: &str) -> bool {
         match self {
-            PinCharset::Digits => c.is_ascii_digit(),
-            PinCharset::Alphanumeric => c.is_ascii_alphanumeric(),
-            PinCharset::Unknown => c.is_ascii_graphic(),
+            PinCharset::Digits => pin.bytes().all(|b| b.is_ascii_digit()),
+            PinCharset::Alphanumeric => pin.bytes().all(|b| b.is_ascii_alphanumeric()),
+            PinCharset::Unknown => pin.bytes().all(|b| b.is_ascii_graphic()),
         }
     }
 }
@@ -102,13 +115,19 @@ mod tests {
     }
 
     #[test]
-    fn charsets_allow_ascii_only() {
-        assert!("0123456789".chars().all(|c| PinCharset::Digits.allows(c)));
-        assert!(!"a１ ".chars().any(|c| PinCharset::Digits.allows(c)));
-        assert!("aZ09".chars().all(|c| PinCharset::Alphanumeric.allows(c)));
-        assert!(!"-Ａ ".chars().any(|c| PinCharset::Alphanumeric.allows(c)));
-        assert!("a-Z!0".chars().all(|c| PinCharset::Unknown.allows(c)));
-        assert!(!" \nＡ".chars().any(|c| PinCharset::Unknown.allows(c)));
+    fn charsets_accept_ascii_only() {
+        assert!(PinCharset::Digits.accepts("0123456789"));
+        for pin in ["a", "１", " ", "12.3"] {
+            assert!(!PinCharset::Digits.accepts(pin), "{pin}");
+        }
+        assert!(PinCharset::Alphanumeric.accepts("aZ09"));
+        for pin in ["-", "Ａ", " ", "ab c"] {
+            assert!(!PinCharset::Alphanumeric.accepts(pin), "{pin}");
+        }
+        assert!(PinCharset::Unknown.accepts("a-Z!0"));
+        for pin in [" ", "\n", "Ａ", "ab c"] {
+            assert!(!PinCharset::Unknown.accepts(pin), "{pin}");
+        }
     }
 
     #[test]

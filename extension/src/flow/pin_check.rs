@@ -15,8 +15,7 @@ pub fn check_pin_format(pin: &str, info: Option<&PinInfo>) -> bool {
     let min = usize::from(info.min_length);
     let max = usize::from(info.max_length);
     let length_ok = length >= min && (max < min || max == 0 || length <= max);
-    let charset_ok = pin.chars().all(|c| info.charset.allows(c));
-    length_ok && charset_ok
+    length_ok && info.charset.accepts(pin)
 }
 
 #[cfg(test)]

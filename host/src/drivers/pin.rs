@@ -22,7 +22,7 @@ impl PinRules {
     pub fn check(&self, pin: &str) -> Result<(), CardError> {
         let len = pin.chars().count();
         let length_ok = len >= self.min_length as usize && len <= self.max_length as usize;
-        if length_ok && pin.chars().all(|c| self.charset.allows(c)) {
+        if length_ok && self.charset.accepts(pin) {
             Ok(())
         } else {
             Err(CardError::PinFormat)

@@ -30,7 +30,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use ebid_protocol::{
     binding_digest, check_web_origin, CertificateInfo, Command, ErrorCode, ErrorInfo, Pin, PinInfo,
-    ReaderInfo, Reply, SignPurpose, SignatureAlgorithm, MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES,
+    ReaderInfo, Reply, SignPurpose, MAX_CHALLENGE_BYTES, MIN_CHALLENGE_BYTES,
 };
 use pcsc::{Context, Scope};
 
@@ -45,8 +45,8 @@ pub use transport::PcscTransport;
 pub use watcher::EventSink;
 use watcher::Watcher;
 
-/// The signature scheme every driver produces: RSASSA-PKCS1-v1_5 with SHA-256 (`RS256`).
-pub const SIGNATURE_ALGORITHM: SignatureAlgorithm = SignatureAlgorithm::Rs256;
+/// The signature scheme every driver produces, by its JOSE name: RSASSA-PKCS1-v1_5 with SHA-256.
+pub use ebid_protocol::SIGNATURE_ALGORITHM;
 
 /// Test switch: `1` lets `sign_challenge` accept `http://` origins on loopback hosts (`127.0.0.1`, `localhost`,
 /// `[::1]`), as the replica portal of the tests uses. Never set in production. An environment variable is
@@ -518,7 +518,7 @@ fn signature_reply(signature: &[u8], digest: &[u8; 32]) -> Reply {
     Reply::Signature {
         signature: BASE64.encode(signature),
         digest: BASE64.encode(digest),
-        algorithm: SIGNATURE_ALGORITHM,
+        algorithm: SIGNATURE_ALGORITHM.to_owned(),
     }
 }
 

@@ -35,8 +35,8 @@ use ebid_protocol::framing::{
 };
 use ebid_protocol::{
     CertificateInfo, CertificateSummary, Command, ErrorCode, ErrorInfo, Event, HostMessage,
-    PinCharset, PinInfo, ReaderInfo, Reply, Request, SignPurpose, SignatureAlgorithm,
-    MAX_REQUEST_BYTES, PROTOCOL_VERSION,
+    PinCharset, PinInfo, ReaderInfo, Reply, Request, SignPurpose, MAX_REQUEST_BYTES,
+    PROTOCOL_VERSION, SIGNATURE_ALGORITHM,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -172,7 +172,7 @@ impl Script {
             Command::SignChallenge { .. } => Ok(Reply::Signature {
                 signature: card.signature.into(),
                 digest: "ZA==".into(),
-                algorithm: SignatureAlgorithm::Rs256,
+                algorithm: SIGNATURE_ALGORITHM.into(),
             }),
             Command::Unwatch | Command::Forget { .. } => Err(ErrorInfo::new(
                 ErrorCode::UnknownCommand,
