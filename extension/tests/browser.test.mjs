@@ -1,18 +1,20 @@
-// The built extension in real headless Chromium, with a scripted fake host (tests/fake_host.py) and a minimal
-// portal that follows the replica portal's renewal contract (tests/portal/README.md): the menu page at the menu
-// path (no challenge in it), the three JSON endpoints, and the confirmation page. The browser loads the test build
-// (out/extension/chrome-test: loopback origins, dev switch); the production build (out/extension/chrome) is checked
-// apart. Run: ./build.sh && npm test
+// The built extension in real headless Chromium, with a scripted fake host (ebid-fake-host, built from
+// tests/harness/src/bin/fake-host.rs on the protocol crate's types and codec) and a minimal portal that follows the
+// replica portal's renewal contract (tests/portal/README.md): the menu page at the menu path (no challenge in it),
+// the three JSON endpoints, and the confirmation page. The browser loads the test build (out/extension/chrome-test:
+// loopback origins, dev switch); the production build (out/extension/chrome) is checked apart.
+// Run: ./build.sh && cargo build -p test-harness && npm test
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { chromiumFlags } from '../../tests/e2e/lib/chromium-flags.mjs';
+import { BIN_DIR } from '../../tests/e2e/lib/paths.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const extensionDir = resolve(here, '../../out/extension/chrome-test');
@@ -21,6 +23,9 @@ const EXTENSION_ID = 'gbhbffmnghhpjolccbflhlhkcanbdabm';
 const EXTENSION_ORIGIN = `chrome-extension://${EXTENSION_ID}`;
 const HOST_NAME = 'jp.ebid.renewal';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// The scripted host: its manifest points at the cargo-built binary, which finds its mode.json, requests.log and
+// stdin_closed in $EBID_FAKE_HOST_DIR (set in Chromium's environment, which the hosts it starts inherit).
+const FAKE_HOST = join(BIN_DIR, 'ebid-fake-host');
 
 // The portal's paths (the extension's site profile names the same ones).
 const R = '/CALS/Accepter/ebidmlit/riyousha';
@@ -32,7 +37,7 @@ const ENDPOINTS = {
 };
 const CONFIRM = `${R}/IcRenewConfirm.do`;
 
-// What the fake host gives (tests/fake_host.py): the portal checks it receives exactly these.
+// What the fake host gives (tests/harness/src/bin/fake-host.rs): the portal checks it receives exactly these.
 const FAKE = {
   oldCertificate: 'T0xELUNFUlQ=',
   oldSignature: 'U0lHLQ==',
@@ -161,7 +166,7 @@ function installHost(installed) {
     JSON.stringify({
       name: HOST_NAME,
       description: 'fake ebid-host for extension tests',
-      path: join(hostDir, 'fake_host.py'),
+      path: FAKE_HOST,
       type: 'stdio',
       allowed_origins: [`${EXTENSION_ORIGIN}/`],
     })
@@ -179,7 +184,7 @@ function launch(dir, udd) {
     headless: true,
     locale: 'ja-JP',
     // Chromium on Linux takes its UI language (chrome.i18n) from the environment.
-    env: { ...process.env, LANGUAGE: 'ja', LANG: 'ja_JP.UTF-8' },
+    env: { ...process.env, LANGUAGE: 'ja', LANG: 'ja_JP.UTF-8', EBID_FAKE_HOST_DIR: hostDir },
     ignoreDefaultArgs: ['--disable-extensions'],
     args: chromiumFlags(dir),
   });
@@ -187,11 +192,11 @@ function launch(dir, udd) {
 
 before(async () => {
   assert.ok(existsSync(join(extensionDir, 'pkg', 'ebid_extension_bg.wasm')), 'run ./build.sh first');
+  assert.ok(existsSync(FAKE_HOST), `${FAKE_HOST} is missing: run cargo build -p test-harness`);
   work = mkdtempSync(join(tmpdir(), 'ebid-ext-test-'));
   hostDir = join(work, 'host');
   mkdirSync(hostDir);
   mkdirSync(join(work, 'udd', 'NativeMessagingHosts'), { recursive: true });
-  copyFileSync(join(here, 'fake_host.py'), join(hostDir, 'fake_host.py'));
   await startPortal();
   context = await launch(extensionDir, join(work, 'udd'));
   serviceWorker = context.serviceWorkers()[0] || (await context.waitForEvent('serviceworker'));
