@@ -1,11 +1,36 @@
 // Talks to the real ebid-host binary directly over native messaging framing (u32 native-endian length + JSON),
 // the way Chromium does. Used for the IC-card login check: the extension provides no login flow, so the test
-// has the host sign the /login challenge and posts the result through the browser.
+// has the host sign the /login challenge and posts the result through the browser. encodeFrame / decodeFrames are
+// the e2e suite's only frame codec (the Rust side's is ebid_protocol::framing).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { HOST, EXTENSION_ORIGIN } from './paths.mjs';
+
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+/** One frame: the u32 length of the UTF-8 JSON of `message` in native byte order, then the JSON. */
+export function encodeFrame(message) {
+  const body = Buffer.from(JSON.stringify(message), 'utf8');
+  const header = Buffer.alloc(4);
+  if (LITTLE_ENDIAN) header.writeUInt32LE(body.length);
+  else header.writeUInt32BE(body.length);
+  return Buffer.concat([header, body]);
+}
+
+/** The messages of the whole frames at the start of `buffer`, and the bytes of an incomplete frame left over. */
+export function decodeFrames(buffer) {
+  const messages = [];
+  let rest = buffer;
+  while (rest.length >= 4) {
+    const length = LITTLE_ENDIAN ? rest.readUInt32LE(0) : rest.readUInt32BE(0);
+    if (rest.length < 4 + length) break;
+    messages.push(JSON.parse(rest.subarray(4, 4 + length).toString('utf8')));
+    rest = rest.subarray(4 + length);
+  }
+  return { messages, rest };
+}
 
 export class NativeHost {
   /**
@@ -29,12 +54,9 @@ export class NativeHost {
     this.messages = [];
     this.waiters = [];
     this.process.stdout.on('data', (chunk) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      while (this.buffer.length >= 4) {
-        const length = os.endianness() === 'LE' ? this.buffer.readUInt32LE(0) : this.buffer.readUInt32BE(0);
-        if (this.buffer.length < 4 + length) break;
-        const message = JSON.parse(this.buffer.subarray(4, 4 + length).toString('utf8'));
-        this.buffer = this.buffer.subarray(4 + length);
+      const { messages, rest } = decodeFrames(Buffer.concat([this.buffer, chunk]));
+      this.buffer = rest;
+      for (const message of messages) {
         this.messages.push(message);
         for (const waiter of [...this.waiters]) waiter();
       }
@@ -67,11 +89,7 @@ export class NativeHost {
   }
 
   send(message) {
-    const body = Buffer.from(JSON.stringify(message), 'utf8');
-    const header = Buffer.alloc(4);
-    if (os.endianness() === 'LE') header.writeUInt32LE(body.length);
-    else header.writeUInt32BE(body.length);
-    this.process.stdin.write(Buffer.concat([header, body]));
+    this.process.stdin.write(encodeFrame(message));
   }
 
   /** Sends `{id, cmd, ...}` and returns the reply's `result`, or throws the host's typed error. */
