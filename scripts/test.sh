@@ -13,6 +13,7 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 step "cargo fmt --check, clippy -D warnings"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -q -- -D warnings
+cargo clippy -p ebid-extension --target wasm32-unknown-unknown -q -- -D warnings
 
 step "build the extension (wasm)"
 extension/build.sh

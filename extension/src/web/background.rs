@@ -10,11 +10,12 @@ use wasm_bindgen::prelude::*;
 
 use super::chrome::{self, Port};
 use super::native_host::{HostSignal, NativeHost};
+use super::portal_config::{config_report, string_list};
 use crate::flow::{Effect, Input, RenewalFlow, UserAction};
 use crate::messages::{FromDialog, FromPage, ToDialog, ToPage, DIALOG_PORT, PAGE_PORT};
 use crate::page_check::{frames_ok, portal_page, PortalPage, Sender};
 use crate::portal_call::PortalCall;
-use crate::site_profile::{match_pattern, match_pattern_any_port, PortalOrigins, SiteProfile};
+use crate::site_profile::{PortalOrigins, SiteProfile};
 
 #[derive(Default)]
 struct Worker {
@@ -83,44 +84,6 @@ pub fn bg_set_config(managed: JsValue, dev: JsValue) -> JsValue {
     let report = config_report(&origins);
     WORKER.with(|w| w.borrow_mut().origins = origins);
     report
-}
-
-/// The same check without changing anything (for the options page).
-#[wasm_bindgen]
-pub fn check_origins(managed: JsValue, dev: JsValue) -> JsValue {
-    config_report(&PortalOrigins::new(
-        &string_list(&managed),
-        &string_list(&dev),
-    ))
-}
-
-fn config_report(origins: &PortalOrigins) -> JsValue {
-    let dynamic = origins.dynamic();
-    let matches: Vec<String> = dynamic.iter().filter_map(|o| match_pattern(o)).collect();
-    let mut any_port: Vec<String> = dynamic
-        .iter()
-        .filter_map(|o| match_pattern_any_port(o))
-        .collect();
-    any_port.sort();
-    any_port.dedup();
-    let report = serde_json::json!({
-        "origins": origins,
-        "dynamicOrigins": dynamic,
-        "dynamicMatches": matches,
-        "dynamicMatchesAnyPort": any_port,
-        "testBuild": crate::site_profile::TEST_BUILD,
-    });
-    js_sys::JSON::parse(&report.to_string()).unwrap_or(JsValue::NULL)
-}
-
-fn string_list(value: &JsValue) -> Vec<String> {
-    if !js_sys::Array::is_array(value) {
-        return Vec::new();
-    }
-    js_sys::Array::from(value)
-        .iter()
-        .filter_map(|v| v.as_string())
-        .collect()
 }
 
 /// The site profile for the sender of a `{type: "profile"}` message, or null when it is not a portal menu page.
@@ -311,9 +274,7 @@ fn attach_dialog(dialog_key: u32, flow: String) {
     let accepted = WORKER.with(|w| {
         let mut worker = w.borrow_mut();
         let dialog_window = worker.ports.get(&dialog_key).and_then(dialog_window_of);
-        let Some(runner) = worker.flows.get_mut(&flow) else {
-            return None;
-        };
+        let runner = worker.flows.get_mut(&flow)?;
         // Until the window id is known, the check is made when it arrives (see start_flow).
         let same_window = runner.dialog_window.is_none() || runner.dialog_window == dialog_window;
         if runner.dialog_port.is_some() || !same_window {

@@ -7,3 +7,4 @@ mod dialog_page;
 mod dom;
 mod native_host;
 mod options_page;
+mod portal_config;
