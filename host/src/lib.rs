@@ -5,7 +5,8 @@
 //! - [`drivers`]: one [`drivers::CardDriver`] per card layout (JPKI, profile-described ISO 7816-4 cards);
 //! - [`cert_summary`]: the certificate fields the portal's confirmation screen shows;
 //! - [`service`]: readers, card sessions and events over PC/SC;
-//! - [`framing`] and [`session`]: native messaging frames and the request/response loop;
+//! - [`framing`] and [`session`]: the locked stdout writer and the request/response loop (the wire format itself,
+//!   frames and request parsing, is [`ebid_protocol::framing`]);
 //! - [`caller`]: which extension started the host, and whether it is served;
 //! - [`admin`]: `install`, `uninstall` and `doctor` for IT admins.
 
