@@ -9,7 +9,7 @@ mod detect;
 mod iso;
 mod jpki;
 mod pin;
-mod pin_pad;
+mod pin_pad_command;
 mod profile;
 mod profile_driver;
 
@@ -18,7 +18,7 @@ pub use detect::detect_driver;
 pub use iso::sha256_digest_info;
 pub use jpki::JpkiDriver;
 pub use pin::{PinBlock, PinCharset, PinEncoding, PinRules};
-pub use pin_pad::PinPadVerify;
+pub use pin_pad_command::PinPadVerify;
 pub use profile::{
     builtin_profiles, load_profiles, load_profiles_from, Profile, ProfileError, ProfilePin,
     ProfileSign, SignInput, PROFILE_DIR_ENV, SYSTEM_PROFILE_DIR,

@@ -6,8 +6,8 @@ use std::ffi::CString;
 use ebid_protocol::ErrorInfo;
 use pcsc::{Card, Context, Disposition, Protocols, ShareMode};
 
+use super::pcsc_transport::PcscTransport;
 use super::reader_features::verify_pin_direct_of;
-use super::transport::PcscTransport;
 use crate::card::CardError;
 use crate::drivers::{detect_driver, CardDriver, Profile};
 

@@ -17,10 +17,10 @@
 
 mod card_session;
 mod pcsc_errors;
-mod pin_pad;
+mod pcsc_transport;
+mod pin_pad_control;
 mod reader_features;
 mod reader_states;
-mod transport;
 mod watcher;
 
 use std::collections::HashMap;
@@ -40,8 +40,8 @@ use card_session::{CardIo, CardSession, OpenError, RunError};
 use pcsc_errors::{classify, error_info, Fault};
 use reader_states::{current_states, ReaderSnapshot};
 
+pub use pcsc_transport::PcscTransport;
 pub use reader_features::{find_feature, FEATURE_VERIFY_PIN_DIRECT};
-pub use transport::PcscTransport;
 pub use watcher::EventSink;
 use watcher::Watcher;
 
@@ -277,7 +277,7 @@ impl CardService {
             *io.verified = false;
             match pin {
                 Some(pin) => io.driver.verify_pin(io.transport, pin)?,
-                None => pin_pad::verify_on_pin_pad(io)?,
+                None => pin_pad_control::verify_on_pin_pad(io)?,
             }
             *io.verified = true;
             Ok(())

@@ -1,5 +1,6 @@
-//! [`ApduTransport`] over a PC/SC card handle, counting APDUs (help desks and the benchmark read the count in the
-//! debug log) and keeping the last PC/SC error so the service can tell a removed card from a refused command.
+//! The PC/SC implementation of the APDU transport trait ([`ApduTransport`], card/apdu_transport.rs): APDUs over a
+//! PC/SC card handle, counting them (help desks and the benchmark read the count in the debug log) and keeping
+//! the last PC/SC error so the service can tell a removed card from a refused command.
 
 use pcsc::{Card, MAX_BUFFER_SIZE_EXTENDED};
 

@@ -1,4 +1,6 @@
-//! What a PIN-pad reader needs to build the VERIFY itself (PC/SC part 10, FEATURE_VERIFY_PIN_DIRECT).
+//! The PIN-pad command a driver describes: the VERIFY a PIN-pad reader builds itself, and the PIN_VERIFY_STRUCTURE
+//! bytes that ask for it (PC/SC part 10, FEATURE_VERIFY_PIN_DIRECT). Pure data; sending it to the reader is
+//! service/pin_pad_control.rs.
 
 use super::pin::{PinBlock, PinEncoding};
 

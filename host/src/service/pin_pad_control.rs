@@ -1,6 +1,7 @@
-//! VERIFY typed on the reader's own keypad (PC/SC v2 part 10, FEATURE_VERIFY_PIN_DIRECT): the PIN never passes
-//! through the host. Not reachable with vpcd, so the answer mapping is unit-tested here and the structure bytes in
-//! the driver layer.
+//! The reader's VERIFY_PIN_DIRECT control: VERIFY typed on the reader's own keypad (PC/SC v2 part 10), sent with
+//! `SCardControl`, so the PIN never passes through the host. The structure it sends is the driver's
+//! (drivers/pin_pad_command.rs). Not reachable with vpcd, so the answer mapping is unit-tested here and the
+//! structure bytes in the driver layer.
 
 use ebid_protocol::{ErrorCode, ErrorInfo};
 

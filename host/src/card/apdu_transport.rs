@@ -1,4 +1,5 @@
-//! The APDU pipe a card driver talks through: PC/SC in the product, a script in unit tests.
+//! The APDU transport trait: the pipe a card driver talks through, whatever carries the bytes. The product's
+//! implementation over PC/SC is `service::PcscTransport` (service/pcsc_transport.rs); tests use a script.
 
 use std::fmt;
 
