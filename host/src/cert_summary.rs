@@ -4,7 +4,6 @@
 mod der_string;
 pub(crate) mod utc_time;
 
-use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ebid_protocol::{CertificateSummary, ErrorCode, ErrorInfo};
@@ -34,21 +33,12 @@ const OID_JPKI_ADDRESS: &str = "1.2.392.200149.8.5.5.5";
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 const OID_EC: &str = "1.2.840.10045.2.1";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertError {
     /// Not a DER X.509 certificate (the parser's reason).
+    #[error("not a valid X.509 certificate: {0}")]
     Parse(String),
 }
-
-impl fmt::Display for CertError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CertError::Parse(why) => write!(f, "not a valid X.509 certificate: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for CertError {}
 
 impl From<CertError> for ErrorInfo {
     fn from(e: CertError) -> Self {

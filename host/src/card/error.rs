@@ -1,37 +1,47 @@
 //! `CardError`: every status word the host understands (docs/cards.md), as a typed error, and how each one
 //! reaches the extension as an [`ErrorInfo`].
 
-use std::fmt;
-
 use ebid_protocol::{ErrorCode, ErrorInfo};
 
 use super::TransportError;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CardError {
     /// `63Cx` with x > 0: wrong PIN, x tries left.
+    #[error("wrong PIN, {retries_left} tries left")]
     WrongPin { retries_left: u8 },
     /// `63C0`, `6983` or `6984`: no tries left.
+    #[error("PIN blocked")]
     PinBlocked,
     /// `6982`: the operation needs the PIN first.
+    #[error("security status not satisfied (PIN required)")]
     SecurityNotSatisfied,
     /// `6A82`: file or application not found.
+    #[error("file or application not found (SW 6A82)")]
     FileNotFound,
     /// `6A86` / `6B00`: the card rejected P1/P2 (the SW is kept for the help desk).
+    #[error("wrong parameters (SW {sw:04X})")]
     WrongParameters { sw: u16 },
     /// `6400`: nobody typed the PIN on the reader's pad in time.
+    #[error("PIN pad entry timed out")]
     PinPadTimeout,
     /// `6401`: PIN entry cancelled on the reader's pad.
+    #[error("PIN pad entry cancelled")]
     PinPadCancelled,
     /// The PIN has the wrong length or characters; caught before any APDU, no try spent.
+    #[error("PIN has the wrong format")]
     PinFormat,
     /// No driver knows this card.
+    #[error("unsupported card")]
     Unsupported,
     /// The APDU pipe failed (card removed, PC/SC gone, ...).
-    Transport(TransportError),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
     /// A status word with no meaning here.
+    #[error("unexpected status word (SW {sw:04X})")]
     Unexpected { sw: u16 },
     /// A response (or configuration) that makes no sense, e.g. a certificate without a DER header.
+    #[error("malformed card data: {0}")]
     Malformed(String),
 }
 
@@ -52,37 +62,6 @@ impl CardError {
         }
     }
 }
-
-impl From<TransportError> for CardError {
-    fn from(e: TransportError) -> Self {
-        CardError::Transport(e)
-    }
-}
-
-impl fmt::Display for CardError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CardError::WrongPin { retries_left } => {
-                write!(f, "wrong PIN, {retries_left} tries left")
-            }
-            CardError::PinBlocked => f.write_str("PIN blocked"),
-            CardError::SecurityNotSatisfied => {
-                f.write_str("security status not satisfied (PIN required)")
-            }
-            CardError::FileNotFound => f.write_str("file or application not found (SW 6A82)"),
-            CardError::WrongParameters { sw } => write!(f, "wrong parameters (SW {sw:04X})"),
-            CardError::PinPadTimeout => f.write_str("PIN pad entry timed out"),
-            CardError::PinPadCancelled => f.write_str("PIN pad entry cancelled"),
-            CardError::PinFormat => f.write_str("PIN has the wrong format"),
-            CardError::Unsupported => f.write_str("unsupported card"),
-            CardError::Transport(e) => write!(f, "{e}"),
-            CardError::Unexpected { sw } => write!(f, "unexpected status word (SW {sw:04X})"),
-            CardError::Malformed(why) => write!(f, "malformed card data: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for CardError {}
 
 impl From<CardError> for ErrorInfo {
     fn from(e: CardError) -> Self {
@@ -150,6 +129,34 @@ mod tests {
         assert_eq!(
             CardError::from_sw(0x6F00),
             CardError::Unexpected { sw: 0x6F00 }
+        );
+    }
+
+    #[test]
+    fn texts_for_logs() {
+        assert_eq!(
+            CardError::WrongPin { retries_left: 2 }.to_string(),
+            "wrong PIN, 2 tries left"
+        );
+        assert_eq!(
+            CardError::WrongParameters { sw: 0x6A86 }.to_string(),
+            "wrong parameters (SW 6A86)"
+        );
+        assert_eq!(
+            CardError::Unexpected { sw: 0x6D00 }.to_string(),
+            "unexpected status word (SW 6D00)"
+        );
+        assert_eq!(
+            CardError::Transport(TransportError::CardRemoved).to_string(),
+            "card removed"
+        );
+        assert_eq!(
+            CardError::Transport(TransportError::Other("x".into())).to_string(),
+            "transport error: x"
+        );
+        assert_eq!(
+            CardError::Malformed("x".into()).to_string(),
+            "malformed card data: x"
         );
     }
 

@@ -1,7 +1,6 @@
 //! Card profiles: an admin describes a CA card's ISO 7816-4 layout in TOML (see `host/profiles/`), and the
 //! host drives it with [`super::ProfileDriver`].
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -69,25 +68,20 @@ pub enum SignInput {
     DigestInfo,
 }
 
-#[derive(Debug)]
+/// A profile that cannot be used, with the file it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("card profile {file}: {reason}")]
 pub struct ProfileError {
-    pub source: String,
+    /// The file (or other source) the profile came from.
+    pub file: String,
     pub reason: String,
 }
 
-impl fmt::Display for ProfileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "card profile {}: {}", self.source, self.reason)
-    }
-}
-
-impl std::error::Error for ProfileError {}
-
 impl Profile {
-    /// Parses and validates one profile; `source` names it in errors (a file name).
-    pub fn from_toml(source: &str, text: &str) -> Result<Profile, ProfileError> {
+    /// Parses and validates one profile; `file` names it in errors.
+    pub fn from_toml(file: &str, text: &str) -> Result<Profile, ProfileError> {
         toml::from_str(text).map_err(|e| ProfileError {
-            source: source.to_owned(),
+            file: file.to_owned(),
             reason: e.to_string(),
         })
     }
@@ -161,7 +155,7 @@ fn read_profile_dir(dir: &Path) -> Vec<Profile> {
         let shown = path.display().to_string();
         let parsed = std::fs::read_to_string(&path)
             .map_err(|e| ProfileError {
-                source: shown.clone(),
+                file: shown.clone(),
                 reason: e.to_string(),
             })
             .and_then(|text| Profile::from_toml(&shown, &text));
