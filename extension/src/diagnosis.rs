@@ -9,27 +9,8 @@ use crate::host_problem::HostProblem;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Diagnosis {
-    HostMissing {
-        detail: String,
-    },
-    HostForbidden {
-        detail: String,
-    },
-    HostNotAnswering,
-    HostExited {
-        detail: String,
-    },
-    HostTooOld {
-        host_version: String,
-        protocol: u32,
-    },
-    ExtensionTooOld {
-        host_version: String,
-        protocol: u32,
-    },
-    HostGarbled {
-        detail: String,
-    },
+    /// The host cannot be used: missing, forbidden, not answering, exited, another protocol, garbled.
+    Host(HostProblem),
     PcscUnavailable {
         host_version: String,
     },
@@ -72,13 +53,17 @@ impl Diagnosis {
     /// Stable name for `data-status` and the i18n key `diag_<name with _>`.
     pub fn status(&self) -> &'static str {
         match self {
-            Diagnosis::HostMissing { .. } => "host-missing",
-            Diagnosis::HostForbidden { .. } => "host-forbidden",
-            Diagnosis::HostNotAnswering => "host-not-answering",
-            Diagnosis::HostExited { .. } => "host-exited",
-            Diagnosis::HostTooOld { .. } => "host-too-old",
-            Diagnosis::ExtensionTooOld { .. } => "extension-too-old",
-            Diagnosis::HostGarbled { .. } => "host-garbled",
+            Diagnosis::Host(problem) => match problem {
+                HostProblem::NotInstalled { .. } => "host-missing",
+                HostProblem::Forbidden { .. } => "host-forbidden",
+                HostProblem::NotAnswering | HostProblem::StoppedAnswering { .. } => {
+                    "host-not-answering"
+                }
+                HostProblem::Exited { .. } => "host-exited",
+                HostProblem::TooOld { .. } => "host-too-old",
+                HostProblem::TooNew { .. } => "extension-too-old",
+                HostProblem::Garbled { .. } => "host-garbled",
+            },
             Diagnosis::PcscUnavailable { .. } => "pcsc-unavailable",
             Diagnosis::NoReader { .. } => "no-reader",
             Diagnosis::NoCard { .. } => "no-card",
@@ -95,29 +80,7 @@ impl Diagnosis {
     }
 
     pub fn from_host_problem(problem: HostProblem) -> Diagnosis {
-        match problem {
-            HostProblem::NotInstalled { detail } => Diagnosis::HostMissing { detail },
-            HostProblem::Forbidden { detail } => Diagnosis::HostForbidden { detail },
-            HostProblem::NotAnswering | HostProblem::StoppedAnswering { .. } => {
-                Diagnosis::HostNotAnswering
-            }
-            HostProblem::Exited { detail } => Diagnosis::HostExited { detail },
-            HostProblem::TooOld {
-                host_version,
-                protocol,
-            } => Diagnosis::HostTooOld {
-                host_version,
-                protocol,
-            },
-            HostProblem::TooNew {
-                host_version,
-                protocol,
-            } => Diagnosis::ExtensionTooOld {
-                host_version,
-                protocol,
-            },
-            HostProblem::Garbled { detail } => Diagnosis::HostGarbled { detail },
-        }
+        Diagnosis::Host(problem)
     }
 }
 

@@ -1,41 +1,25 @@
 //! Which section of dialog.html each [`Screen`] shows, with which texts, which optional elements and which
-//! buttons enabled. Texts are `_locales` message keys (rendered with `chrome.i18n`) or host messages already in the
-//! UI language. Kept free of the DOM so the choices are unit-tested.
+//! buttons enabled. Texts are `_locales` message keys (rendered with `chrome.i18n`, in the browser's UI language),
+//! host error codes (whose texts are `_locales` keys too), or the portal's own words. Kept free of the DOM so the
+//! choices are unit-tested.
 
-use ebid_protocol::ErrorInfo;
+use ebid_protocol::ErrorCode;
 
 use crate::flow::{Failure, Notice, Progress, Refusal, Screen, SwapStage, Which};
 use crate::host_problem::HostProblem;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Ja,
-    En,
-}
-
-impl Lang {
-    /// `chrome.i18n.getUILanguage()` → the language of host messages.
-    pub fn from_ui_language(tag: &str) -> Lang {
-        if tag.to_ascii_lowercase().starts_with("ja") {
-            Lang::Ja
-        } else {
-            Lang::En
-        }
-    }
-
-    pub fn pick(self, error: &ErrorInfo) -> &str {
-        match self {
-            Lang::Ja => &error.message_ja,
-            Lang::En => &error.message_en,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Text {
     /// `_locales/*/messages.json` key and its substitutions.
     Msg(&'static str, Vec<String>),
+    /// A host error: its `_locales` text ([`error_key`]); the host sends codes, not texts.
+    Error(ErrorCode),
     Plain(String),
+}
+
+/// The `_locales` key of a host error's text: `error_` + the wire name in lower case (`error_wrong_pin`).
+pub fn error_key(code: ErrorCode) -> String {
+    format!("error_{}", code.wire_name().to_ascii_lowercase())
 }
 
 /// Every element that is shown or hidden depending on the screen (all others follow their section).
@@ -84,7 +68,7 @@ pub struct View {
     pub clear_pin: bool,
 }
 
-pub fn view(screen: &Screen, lang: Lang) -> View {
+pub fn view(screen: &Screen) -> View {
     let msg = |key: &'static str| Text::Msg(key, Vec::new());
     match screen {
         Screen::Connecting => View {
@@ -160,8 +144,7 @@ pub fn view(screen: &Screen, lang: Lang) -> View {
                 v.shown.push("pin-last-try-warning");
             }
             if let Some(e) = error {
-                v.texts
-                    .push(("pin-error", Text::Plain(lang.pick(e).to_string())));
+                v.texts.push(("pin-error", Text::Error(e.code)));
                 v.shown.push("pin-error");
             }
             v
@@ -205,8 +188,7 @@ pub fn view(screen: &Screen, lang: Lang) -> View {
                 ..View::default()
             };
             if let Some(e) = error {
-                v.texts
-                    .push(("refused-detail", Text::Plain(lang.pick(e).to_string())));
+                v.texts.push(("refused-detail", Text::Error(e.code)));
                 v.shown.push("refused-detail");
             }
             v
@@ -253,8 +235,7 @@ pub fn view(screen: &Screen, lang: Lang) -> View {
                     v.shown.push("failed-detail");
                 }
                 Failure::Card(e) => {
-                    v.texts
-                        .push(("failed-message", Text::Plain(lang.pick(e).to_string())));
+                    v.texts.push(("failed-message", Text::Error(e.code)));
                     if let Some(detail) = &e.detail {
                         v.texts.push((
                             "failed-detail",

@@ -1,4 +1,5 @@
-//! Typed errors with the texts a bidder reads (Japanese first) and a help desk reads (English).
+//! Typed errors: a code, the tries left where a PIN was wrong, and a technical detail for help desks. The texts a
+//! bidder reads are not on the wire: each side localises the code where it shows it.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,68 +30,36 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub fn message_ja(self) -> &'static str {
+    /// The wire name (`WRONG_PIN`): what logs and help-desk details show. Texts for people are localised where they
+    /// are shown (the extension's `_locales` keys `error_<snake_case>`, doctor's bilingual table), never sent.
+    pub fn wire_name(self) -> &'static str {
         match self {
-            ErrorCode::NoReader => {
-                "ICカードリーダーが見つかりません。ICカードリーダーを接続してください。"
-            }
-            ErrorCode::NoCard => {
-                "ICカードが挿入されていません。ICカードをICカードリーダーに挿入してください。"
-            }
-            ErrorCode::CardRemoved => {
-                "処理中にICカードが抜かれました。ICカードを挿入し直して、もう一度操作してください。"
-            }
-            ErrorCode::UnsupportedCard => {
-                "このICカードは利用できません。電子入札用のICカードを挿入してください。"
-            }
-            ErrorCode::WrongPin => "PIN番号が正しくありません。",
-            ErrorCode::PinBlocked => {
-                "PIN番号の入力を規定回数以上誤ったため、ICカードが閉塞しています。"
-            }
-            ErrorCode::PinRequired => "先にPIN番号を入力してください。",
-            ErrorCode::PinFormat => "PIN番号の形式が正しくありません。",
-            ErrorCode::PinPadTimeout => "ICカードリーダーでのPIN番号入力が時間切れになりました。",
-            ErrorCode::PinPadCancelled => "ICカードリーダーでのPIN番号入力が取り消されました。",
-            ErrorCode::CardExpired => "ICカードの有効期限が過ぎています。",
-            ErrorCode::CardError => "ICカードの読み取り中にエラーが発生しました。",
-            ErrorCode::PcscUnavailable => {
-                "ICカードを利用するためのサービス（PC/SC）に接続できません。"
-            }
-            ErrorCode::BadRequest => "要求の形式が正しくありません。",
-            ErrorCode::UnknownCommand => "未対応の要求です。",
-            ErrorCode::TooLarge => "メッセージが大きすぎます。",
-            ErrorCode::OriginNotAllowed => "このサイトからの要求には応じられません。",
-            ErrorCode::CallerNotAllowed => "この拡張機能からの要求には応じられません。",
-            ErrorCode::Internal => "内部エラーが発生しました。",
+            ErrorCode::NoReader => "NO_READER",
+            ErrorCode::NoCard => "NO_CARD",
+            ErrorCode::CardRemoved => "CARD_REMOVED",
+            ErrorCode::UnsupportedCard => "UNSUPPORTED_CARD",
+            ErrorCode::WrongPin => "WRONG_PIN",
+            ErrorCode::PinBlocked => "PIN_BLOCKED",
+            ErrorCode::PinRequired => "PIN_REQUIRED",
+            ErrorCode::PinFormat => "PIN_FORMAT",
+            ErrorCode::PinPadTimeout => "PIN_PAD_TIMEOUT",
+            ErrorCode::PinPadCancelled => "PIN_PAD_CANCELLED",
+            ErrorCode::CardExpired => "CARD_EXPIRED",
+            ErrorCode::CardError => "CARD_ERROR",
+            ErrorCode::PcscUnavailable => "PCSC_UNAVAILABLE",
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::UnknownCommand => "UNKNOWN_COMMAND",
+            ErrorCode::TooLarge => "TOO_LARGE",
+            ErrorCode::OriginNotAllowed => "ORIGIN_NOT_ALLOWED",
+            ErrorCode::CallerNotAllowed => "CALLER_NOT_ALLOWED",
+            ErrorCode::Internal => "INTERNAL",
         }
     }
+}
 
-    pub fn message_en(self) -> &'static str {
-        match self {
-            ErrorCode::NoReader => "No smart card reader found. Connect a reader.",
-            ErrorCode::NoCard => "No card in the reader. Insert your IC card.",
-            ErrorCode::CardRemoved => {
-                "The card was removed during the operation. Insert it again and retry."
-            }
-            ErrorCode::UnsupportedCard => {
-                "This card is not supported. Insert an e-bidding IC card."
-            }
-            ErrorCode::WrongPin => "Wrong PIN.",
-            ErrorCode::PinBlocked => "The PIN is blocked after too many wrong tries.",
-            ErrorCode::PinRequired => "Enter the PIN first.",
-            ErrorCode::PinFormat => "The PIN has the wrong format.",
-            ErrorCode::PinPadTimeout => "PIN entry on the reader timed out.",
-            ErrorCode::PinPadCancelled => "PIN entry on the reader was cancelled.",
-            ErrorCode::CardExpired => "The card's certificate has expired.",
-            ErrorCode::CardError => "The card reported an error.",
-            ErrorCode::PcscUnavailable => "The smart card service (PC/SC) is not available.",
-            ErrorCode::BadRequest => "Malformed request.",
-            ErrorCode::UnknownCommand => "Unknown command.",
-            ErrorCode::TooLarge => "Message too large.",
-            ErrorCode::OriginNotAllowed => "Requests from this site are not accepted.",
-            ErrorCode::CallerNotAllowed => "Requests from this browser extension are not accepted.",
-            ErrorCode::Internal => "Internal error.",
-        }
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.wire_name())
     }
 }
 
@@ -100,8 +69,6 @@ pub struct ErrorInfo {
     /// Set with `WRONG_PIN` (and `PIN_BLOCKED`, as 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries_left: Option<u8>,
-    pub message_ja: String,
-    pub message_en: String,
     /// Technical detail for logs and help desks (never a PIN).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -112,8 +79,6 @@ impl ErrorInfo {
         ErrorInfo {
             code,
             retries_left: None,
-            message_ja: code.message_ja().to_owned(),
-            message_en: code.message_en().to_owned(),
             detail: None,
         }
     }
@@ -126,5 +91,51 @@ impl ErrorInfo {
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
+    }
+}
+
+impl std::fmt::Display for ErrorInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code)?;
+        if let Some(left) = self.retries_left {
+            write!(f, " ({left} tries left)")?;
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_are_what_serde_sends() {
+        use ErrorCode::*;
+        for code in [
+            NoReader,
+            NoCard,
+            CardRemoved,
+            UnsupportedCard,
+            WrongPin,
+            PinBlocked,
+            PinRequired,
+            PinFormat,
+            PinPadTimeout,
+            PinPadCancelled,
+            CardExpired,
+            CardError,
+            PcscUnavailable,
+            BadRequest,
+            UnknownCommand,
+            TooLarge,
+            OriginNotAllowed,
+            CallerNotAllowed,
+            Internal,
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.wire_name());
+        }
     }
 }

@@ -23,7 +23,8 @@ pub use origin::{check_web_origin, OriginProblem, MAX_ORIGIN_LEN};
 pub use pin::{Pin, PinCharset};
 
 /// Bumped whenever a message changes incompatibly; the extension refuses a host with another number.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// 2: errors carry no texts (codes are localised where shown); `sign` is gone.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Name of the native messaging host as registered in browser manifests.
 pub const HOST_NAME: &str = "jp.ebid.renewal";

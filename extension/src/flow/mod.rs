@@ -60,7 +60,7 @@ impl Input {
             // An error without id answers a request too garbled to parse: our requests never are, so it is a fault.
             HostMessage::Error { id: None, error } => {
                 Some(Input::HostProblem(HostProblem::Garbled {
-                    detail: format!("{:?}: {}", error.code, error.message_en),
+                    detail: error.to_string(),
                 }))
             }
             HostMessage::Event { event } => Some(Input::Event(event)),

@@ -1,6 +1,7 @@
 //! Which elements and texts each screen shows.
+
 use super::*;
-use ebid_protocol::ErrorCode;
+use ebid_protocol::{ErrorCode, ErrorInfo};
 
 fn pin_screen(card: Which, tries: Option<u8>, pin_pad: bool, pad_waiting: bool) -> Screen {
     Screen::Pin {
@@ -17,7 +18,7 @@ fn pin_screen(card: Which, tries: Option<u8>, pin_pad: bool, pad_waiting: bool) 
 
 #[test]
 fn pin_dialog_for_the_current_card() {
-    let v = view(&pin_screen(Which::Current, Some(3), false, false), Lang::Ja);
+    let v = view(&pin_screen(Which::Current, Some(3), false, false));
     assert_eq!(v.section, "screen-pin");
     assert!(v.shown.contains(&"pin-form"));
     assert!(!v.shown.contains(&"operator-note"));
@@ -31,7 +32,7 @@ fn pin_dialog_for_the_current_card() {
 
 #[test]
 fn new_card_pin_dialog_says_the_operator_field_needs_nothing() {
-    let v = view(&pin_screen(Which::New, None, false, false), Lang::Ja);
+    let v = view(&pin_screen(Which::New, None, false, false));
     assert!(v.shown.contains(&"operator-note"));
     assert!(!v.shown.contains(&"pin-tries"));
     assert!(v
@@ -45,25 +46,35 @@ fn last_try_warning_and_error_in_the_ui_language() {
     if let Screen::Pin { error, .. } = &mut screen {
         *error = Some(ErrorInfo::new(ErrorCode::WrongPin).with_retries(1));
     }
-    let ja = view(&screen, Lang::Ja);
-    assert!(ja.shown.contains(&"pin-last-try-warning"));
-    assert!(ja.texts.contains(&(
-        "pin-error",
-        Text::Plain(ErrorCode::WrongPin.message_ja().into())
-    )));
-    let en = view(&screen, Lang::En);
-    assert!(en
+    let v = view(&screen);
+    assert!(v.shown.contains(&"pin-last-try-warning"));
+    assert!(v
         .texts
-        .contains(&("pin-error", Text::Plain("Wrong PIN.".into()))));
+        .contains(&("pin-error", Text::Error(ErrorCode::WrongPin))));
+    // The host sends the code; the text comes from _locales in the UI language.
+    assert_eq!(error_key(ErrorCode::WrongPin), "error_wrong_pin");
+    for (messages, text) in [
+        (
+            include_str!("../../static/_locales/ja/messages.json"),
+            "PIN番号が正しくありません。",
+        ),
+        (
+            include_str!("../../static/_locales/en/messages.json"),
+            "Wrong PIN.",
+        ),
+    ] {
+        let messages: serde_json::Value = serde_json::from_str(messages).unwrap();
+        assert_eq!(messages["error_wrong_pin"]["message"], text);
+    }
 }
 
 #[test]
 fn pin_pad_hides_the_field() {
-    let waiting = view(&pin_screen(Which::Current, Some(3), true, true), Lang::Ja);
+    let waiting = view(&pin_screen(Which::Current, Some(3), true, true));
     assert!(waiting.shown.contains(&"pin-pad-message"));
     assert!(!waiting.shown.contains(&"pin-form"));
     assert!(!waiting.shown.contains(&"pin-ok"));
-    let retry = view(&pin_screen(Which::Current, Some(3), true, false), Lang::Ja);
+    let retry = view(&pin_screen(Which::Current, Some(3), true, false));
     assert!(retry.shown.contains(&"pin-ok"));
 }
 
@@ -75,23 +86,17 @@ fn swap_ok_only_when_a_new_card_is_in() {
         (SwapStage::Checking, false),
         (SwapStage::Ready, true),
     ] {
-        let v = view(
-            &Screen::Swap {
-                stage,
-                notice: None,
-            },
-            Lang::Ja,
-        );
+        let v = view(&Screen::Swap {
+            stage,
+            notice: None,
+        });
         assert_eq!(v.enabled, vec![("swap-ok", enabled)]);
         assert_eq!(v.busy, vec![("swap-status", !enabled)]);
     }
-    let v = view(
-        &Screen::Swap {
-            stage: SwapStage::AwaitRemoval,
-            notice: Some(Notice::SameCard),
-        },
-        Lang::Ja,
-    );
+    let v = view(&Screen::Swap {
+        stage: SwapStage::AwaitRemoval,
+        notice: Some(Notice::SameCard),
+    });
     assert!(v
         .texts
         .contains(&("swap-notice", Text::Msg("notice_same_card", vec![]))));
@@ -119,7 +124,7 @@ fn every_view_uses_known_elements() {
         pin_screen(Which::New, Some(1), false, false),
     ];
     for screen in &screens {
-        let v = view(screen, Lang::En);
+        let v = view(screen);
         assert!(SECTIONS.contains(&v.section));
         for id in &v.shown {
             assert!(OPTIONAL_ELEMENTS.contains(id), "{id}");
@@ -129,15 +134,12 @@ fn every_view_uses_known_elements() {
 
 #[test]
 fn a_host_that_stopped_answering_is_told_in_both_languages() {
-    let v = view(
-        &Screen::Failed {
-            failure: Failure::Host(HostProblem::StoppedAnswering {
-                request: "sign_challenge".into(),
-                waited_s: 20,
-            }),
-        },
-        Lang::Ja,
-    );
+    let v = view(&Screen::Failed {
+        failure: Failure::Host(HostProblem::StoppedAnswering {
+            request: "sign_challenge".into(),
+            waited_s: 20,
+        }),
+    });
     assert!(v.texts.contains(&(
         "failed-message",
         Text::Msg("host_stopped_answering", vec![])
@@ -156,8 +158,41 @@ fn a_host_that_stopped_answering_is_told_in_both_languages() {
 }
 
 #[test]
-fn languages() {
-    assert_eq!(Lang::from_ui_language("ja"), Lang::Ja);
-    assert_eq!(Lang::from_ui_language("ja-JP"), Lang::Ja);
-    assert_eq!(Lang::from_ui_language("en-US"), Lang::En);
+fn every_host_error_has_its_text_in_both_languages() {
+    use ErrorCode::*;
+    let locales: Vec<serde_json::Value> = [
+        include_str!("../../static/_locales/ja/messages.json"),
+        include_str!("../../static/_locales/en/messages.json"),
+    ]
+    .iter()
+    .map(|m| serde_json::from_str(m).unwrap())
+    .collect();
+    for code in [
+        NoReader,
+        NoCard,
+        CardRemoved,
+        UnsupportedCard,
+        WrongPin,
+        PinBlocked,
+        PinRequired,
+        PinFormat,
+        PinPadTimeout,
+        PinPadCancelled,
+        CardExpired,
+        CardError,
+        PcscUnavailable,
+        BadRequest,
+        UnknownCommand,
+        TooLarge,
+        OriginNotAllowed,
+        CallerNotAllowed,
+        Internal,
+    ] {
+        for messages in &locales {
+            assert!(
+                messages[error_key(code)]["message"].is_string(),
+                "no text for {code}"
+            );
+        }
+    }
 }

@@ -11,7 +11,7 @@ use super::dom;
 use crate::flow::{Failure, Screen};
 use crate::host_problem::HostProblem;
 use crate::messages::DIALOG_PORT;
-use crate::view::{view, Lang, Text, OPTIONAL_ELEMENTS, SECTIONS};
+use crate::view::{error_key, view, Text, OPTIONAL_ELEMENTS, SECTIONS};
 
 thread_local! {
     static PORT: RefCell<Option<Port>> = const { RefCell::new(None) };
@@ -21,10 +21,9 @@ thread_local! {
 
 #[wasm_bindgen]
 pub fn dialog_main() {
-    let lang_tag = chrome::ui_language();
-    let lang = Lang::from_ui_language(&lang_tag);
-    dom::apply_i18n(if lang == Lang::Ja { "ja" } else { "en" });
-    render(&Screen::Connecting, lang);
+    let japanese = chrome::ui_language().to_ascii_lowercase().starts_with("ja");
+    dom::apply_i18n(if japanese { "ja" } else { "en" });
+    render(&Screen::Connecting);
 
     let flow = dom::document()
         .and_then(|d| d.location())
@@ -46,7 +45,7 @@ pub fn dialog_main() {
                     .get("screen")
                     .and_then(|s| serde_json::from_value::<Screen>(s.clone()).ok())
                 {
-                    render(&screen, lang);
+                    render(&screen);
                 }
             }
             Some("site") => {
@@ -54,7 +53,7 @@ pub fn dialog_main() {
                     show_site(origin);
                 }
             }
-            Some("gone") => render(&lost_screen("no such renewal"), lang),
+            Some("gone") => render(&lost_screen("no such renewal")),
             _ => {}
         }
     });
@@ -62,7 +61,7 @@ pub fn dialog_main() {
         PORT.with(|p| p.borrow_mut().take());
         let ended = SCREEN.with(|s| matches!(*s.borrow(), Some(Screen::Done)));
         if !ended {
-            render(&lost_screen("the extension's service worker stopped"), lang);
+            render(&lost_screen("the extension's service worker stopped"));
         }
     });
     port.on_message()
@@ -175,8 +174,8 @@ fn wire_buttons() {
     }
 }
 
-fn render(screen: &Screen, lang: Lang) {
-    let v = view(screen, lang);
+fn render(screen: &Screen) {
+    let v = view(screen);
     for section in SECTIONS {
         dom::set_shown(section, *section == v.section);
     }
@@ -186,6 +185,7 @@ fn render(screen: &Screen, lang: Lang) {
     for (id, text) in &v.texts {
         let text = match text {
             Text::Msg(key, subs) => chrome::message(key, subs),
+            Text::Error(code) => chrome::message(&error_key(*code), &[]),
             Text::Plain(s) => s.clone(),
         };
         dom::set_text(id, &text);

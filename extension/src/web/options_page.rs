@@ -11,6 +11,7 @@ use super::chrome;
 use super::dom;
 use super::native_host::{HostSignal, NativeHost};
 use crate::diagnosis::{from_certificate, from_readers, Diagnosis, ReadersVerdict};
+use crate::host_problem::HostProblem;
 
 const LIST_READERS: u64 = 1;
 const READ_CERTIFICATE: u64 = 2;
@@ -126,9 +127,9 @@ fn send(probe: &Probe, id: u64, command: Command) {
     if !sent {
         finish(
             probe,
-            Diagnosis::HostExited {
+            Diagnosis::Host(HostProblem::Exited {
                 detail: "the native port is closed".into(),
-            },
+            }),
         );
     }
 }

@@ -35,14 +35,8 @@ fn assert_refused(bed: &Bed, options: &test_harness::HostOptions, card: &TestCar
     ] {
         let error = host.fails(command.clone());
         assert_eq!(code(&error), "CALLER_NOT_ALLOWED", "{command}: {error}");
-        assert_eq!(
-            error["message_ja"],
-            "この拡張機能からの要求には応じられません。"
-        );
-        assert_eq!(
-            error["message_en"],
-            "Requests from this browser extension are not accepted."
-        );
+        // Codes only on the wire: the extension and doctor say it in the user's language.
+        assert!(error.get("message_ja").is_none() && error.get("message_en").is_none());
     }
     assert!(
         card.card.command_log().is_empty(),

@@ -98,7 +98,7 @@ export class NativeHost {
     this.send({ id, cmd, ...fields });
     const answer = await this.next((m) => (m.type === 'response' || m.type === 'error') && m.id === id);
     if (answer.type === 'error') {
-      const error = new Error(`ebid-host ${cmd}: ${answer.error.code} ${answer.error.message_en ?? ''}`);
+      const error = new Error(`ebid-host ${cmd}: ${answer.error.code} ${answer.error.detail ?? ''}`);
       error.info = answer.error;
       throw error;
     }

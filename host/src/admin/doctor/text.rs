@@ -120,7 +120,8 @@ impl Text {
             Text::Same(text) => both(text, text),
             Text::CardError(e) => {
                 let detail = e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
-                both(format!("{}{detail}", e.message_ja), format!("{}{detail}", e.message_en))
+                let text = error_text(e.code);
+                both(format!("{}{detail}", text.ja), format!("{}{detail}", text.en))
             }
             Text::HostVersion => {
                 let version = env!("CARGO_PKG_VERSION");
@@ -293,4 +294,69 @@ impl Problem {
             ),
         }
     }
+}
+/// What a card-service error means to an admin, in both languages (the host sends only codes on the wire; the
+/// extension has the same sentences in its `_locales`).
+fn error_text(code: ErrorCode) -> Bilingual {
+    let (ja, en) = match code {
+        ErrorCode::NoReader => (
+            "ICカードリーダーが見つかりません。ICカードリーダーを接続してください。",
+            "No smart card reader found. Connect a reader.",
+        ),
+        ErrorCode::NoCard => (
+            "ICカードが挿入されていません。ICカードをICカードリーダーに挿入してください。",
+            "No card in the reader. Insert your IC card.",
+        ),
+        ErrorCode::CardRemoved => (
+            "処理中にICカードが抜かれました。ICカードを挿入し直して、もう一度操作してください。",
+            "The card was removed during the operation. Insert it again and retry.",
+        ),
+        ErrorCode::UnsupportedCard => (
+            "このICカードは利用できません。電子入札用のICカードを挿入してください。",
+            "This card is not supported. Insert an e-bidding IC card.",
+        ),
+        ErrorCode::WrongPin => ("PIN番号が正しくありません。", "Wrong PIN."),
+        ErrorCode::PinBlocked => (
+            "PIN番号の入力を規定回数以上誤ったため、ICカードが閉塞しています。",
+            "The PIN is blocked after too many wrong tries.",
+        ),
+        ErrorCode::PinRequired => ("先にPIN番号を入力してください。", "Enter the PIN first."),
+        ErrorCode::PinFormat => (
+            "PIN番号の形式が正しくありません。",
+            "The PIN has the wrong format.",
+        ),
+        ErrorCode::PinPadTimeout => (
+            "ICカードリーダーでのPIN番号入力が時間切れになりました。",
+            "PIN entry on the reader timed out.",
+        ),
+        ErrorCode::PinPadCancelled => (
+            "ICカードリーダーでのPIN番号入力が取り消されました。",
+            "PIN entry on the reader was cancelled.",
+        ),
+        ErrorCode::CardExpired => (
+            "ICカードの有効期限が過ぎています。",
+            "The card's certificate has expired.",
+        ),
+        ErrorCode::CardError => (
+            "ICカードの読み取り中にエラーが発生しました。",
+            "The card reported an error.",
+        ),
+        ErrorCode::PcscUnavailable => (
+            "ICカードを利用するためのサービス（PC/SC）に接続できません。",
+            "The smart card service (PC/SC) is not available.",
+        ),
+        ErrorCode::BadRequest => ("要求の形式が正しくありません。", "Malformed request."),
+        ErrorCode::UnknownCommand => ("未対応の要求です。", "Unknown command."),
+        ErrorCode::TooLarge => ("メッセージが大きすぎます。", "Message too large."),
+        ErrorCode::OriginNotAllowed => (
+            "このサイトからの要求には応じられません。",
+            "Requests from this site are not accepted.",
+        ),
+        ErrorCode::CallerNotAllowed => (
+            "この拡張機能からの要求には応じられません。",
+            "Requests from this browser extension are not accepted.",
+        ),
+        ErrorCode::Internal => ("内部エラーが発生しました。", "Internal error."),
+    };
+    both(ja, en)
 }
