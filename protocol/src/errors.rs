@@ -30,6 +30,29 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for tables that must cover them all (texts in each language, tests).
+    pub const ALL: [ErrorCode; 19] = [
+        ErrorCode::NoReader,
+        ErrorCode::NoCard,
+        ErrorCode::CardRemoved,
+        ErrorCode::UnsupportedCard,
+        ErrorCode::WrongPin,
+        ErrorCode::PinBlocked,
+        ErrorCode::PinRequired,
+        ErrorCode::PinFormat,
+        ErrorCode::PinPadTimeout,
+        ErrorCode::PinPadCancelled,
+        ErrorCode::CardExpired,
+        ErrorCode::CardError,
+        ErrorCode::PcscUnavailable,
+        ErrorCode::BadRequest,
+        ErrorCode::UnknownCommand,
+        ErrorCode::TooLarge,
+        ErrorCode::OriginNotAllowed,
+        ErrorCode::CallerNotAllowed,
+        ErrorCode::Internal,
+    ];
+
     /// The wire name (`WRONG_PIN`): what logs and help-desk details show. Texts for people are localised where they
     /// are shown (the extension's `_locales` keys `error_<snake_case>`, doctor's bilingual table), never sent.
     pub fn wire_name(self) -> &'static str {
@@ -113,28 +136,7 @@ mod tests {
 
     #[test]
     fn wire_names_are_what_serde_sends() {
-        use ErrorCode::*;
-        for code in [
-            NoReader,
-            NoCard,
-            CardRemoved,
-            UnsupportedCard,
-            WrongPin,
-            PinBlocked,
-            PinRequired,
-            PinFormat,
-            PinPadTimeout,
-            PinPadCancelled,
-            CardExpired,
-            CardError,
-            PcscUnavailable,
-            BadRequest,
-            UnknownCommand,
-            TooLarge,
-            OriginNotAllowed,
-            CallerNotAllowed,
-            Internal,
-        ] {
+        for code in ErrorCode::ALL {
             assert_eq!(serde_json::to_value(code).unwrap(), code.wire_name());
         }
     }

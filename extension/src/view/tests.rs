@@ -159,7 +159,6 @@ fn a_host_that_stopped_answering_is_told_in_both_languages() {
 
 #[test]
 fn every_host_error_has_its_text_in_both_languages() {
-    use ErrorCode::*;
     let locales: Vec<serde_json::Value> = [
         include_str!("../../static/_locales/ja/messages.json"),
         include_str!("../../static/_locales/en/messages.json"),
@@ -167,27 +166,7 @@ fn every_host_error_has_its_text_in_both_languages() {
     .iter()
     .map(|m| serde_json::from_str(m).unwrap())
     .collect();
-    for code in [
-        NoReader,
-        NoCard,
-        CardRemoved,
-        UnsupportedCard,
-        WrongPin,
-        PinBlocked,
-        PinRequired,
-        PinFormat,
-        PinPadTimeout,
-        PinPadCancelled,
-        CardExpired,
-        CardError,
-        PcscUnavailable,
-        BadRequest,
-        UnknownCommand,
-        TooLarge,
-        OriginNotAllowed,
-        CallerNotAllowed,
-        Internal,
-    ] {
+    for code in ErrorCode::ALL {
         for messages in &locales {
             assert!(
                 messages[error_key(code)]["message"].is_string(),
