@@ -12,7 +12,6 @@ use x509_parser::der_parser::asn1_rs::Any;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate, X509Name};
 use x509_parser::public_key::PublicKey;
 
-use crate::card::to_hex;
 use der_string::{decode_value, join_parts, read_tlv};
 
 const OID_COMMON_NAME: &str = "2.5.4.3";
@@ -72,7 +71,7 @@ pub fn summarize(der: &[u8], now: SystemTime) -> Result<CertificateSummary, Cert
         key_algorithm,
         key_bits,
         expired: not_after < unix_seconds(now),
-        sha256_fingerprint: to_hex(&Sha256::digest(own_bytes)),
+        sha256_fingerprint: hex::encode_upper(Sha256::digest(own_bytes)),
     })
 }
 
@@ -162,8 +161,9 @@ fn readable_dn(name: &X509Name<'_>) -> String {
             rdn.iter()
                 .map(|attr| {
                     let oid = attr.attr_type().to_id_string();
-                    let value = value_text(attr.attr_value())
-                        .unwrap_or_else(|| format!("#{}", to_hex(attr.attr_value().as_bytes())));
+                    let value = value_text(attr.attr_value()).unwrap_or_else(|| {
+                        format!("#{}", hex::encode_upper(attr.attr_value().as_bytes()))
+                    });
                     format!("{}={}", short_name(&oid).unwrap_or(&oid), value)
                 })
                 .collect::<Vec<_>>()
@@ -194,7 +194,7 @@ fn serial_hex(raw: &[u8]) -> String {
         .iter()
         .position(|&b| b != 0)
         .unwrap_or(raw.len().saturating_sub(1));
-    to_hex(&raw[start..])
+    hex::encode_upper(&raw[start..])
 }
 
 /// ("RSA", modulus bits) or ("EC", curve bits).

@@ -174,11 +174,8 @@ impl std::fmt::Debug for CommandApdu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "CommandApdu({:02X} {:02X} {:02X} {:02X}, {} data bytes, le {:?})",
-            self.cla,
-            self.ins,
-            self.p1,
-            self.p2,
+            "CommandApdu({}, {} data bytes, le {:?})",
+            hex::encode_upper([self.cla, self.ins, self.p1, self.p2]),
             self.data.len(),
             self.le
         )
@@ -230,45 +227,13 @@ impl ResponseApdu {
     }
 }
 
-/// Decodes hex with optional spaces, colons or dashes between bytes (as admins copy them from tools).
-pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let digits: Vec<u8> = text
-        .bytes()
-        .filter(|b| !matches!(b, b' ' | b':' | b'-' | b'\t' | b'\n' | b'\r'))
-        .collect();
-    if digits.len() & 1 == 1 {
-        return Err(format!("odd number of hex digits in {text:?}"));
-    }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let hi = (pair[0] as char).to_digit(16);
-            let lo = (pair[1] as char).to_digit(16);
-            match (hi, lo) {
-                (Some(h), Some(l)) => Ok((h * 16 + l) as u8),
-                _ => Err(format!("not hex: {text:?}")),
-            }
-        })
-        .collect()
-}
-
-/// Upper-case hex without separators.
-pub fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02X}");
-            s
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::card::parse_hex;
 
     fn hex(apdu: &CommandApdu) -> String {
-        to_hex(&apdu.to_bytes().unwrap())
+        hex::encode_upper(apdu.to_bytes().unwrap())
     }
 
     #[test]
@@ -361,13 +326,5 @@ mod tests {
         let apdu = CommandApdu::new(0, 0x20, 0, 0x80).with_data(b"SECRET1".to_vec());
         assert!(!format!("{apdu:?}").contains("53"));
         assert!(!format!("{apdu:?}").contains("SECRET"));
-    }
-
-    #[test]
-    fn hex_helpers() {
-        assert_eq!(parse_hex("3b:e0 00-FF").unwrap(), vec![0x3B, 0xE0, 0, 0xFF]);
-        assert!(parse_hex("3").is_err());
-        assert!(parse_hex("zz").is_err());
-        assert_eq!(to_hex(&[0xAB, 0x01]), "AB01");
     }
 }

@@ -5,10 +5,12 @@ mod apdu;
 mod apdu_transport;
 mod error;
 mod exchange;
+mod hex_text;
 mod scripted;
 
-pub use apdu::{parse_hex, to_hex, CommandApdu, ResponseApdu, EXTENDED_LE_MAX, SHORT_LE_MAX};
+pub use apdu::{CommandApdu, ResponseApdu, EXTENDED_LE_MAX, SHORT_LE_MAX};
 pub use apdu_transport::{ApduTransport, TransportError};
 pub use error::CardError;
 pub use exchange::{transmit, transmit_ok};
+pub use hex_text::parse_hex;
 pub use scripted::ScriptedTransport;

@@ -1,6 +1,6 @@
 //! A transport that plays a script: for tests of drivers and of anything built on them.
 
-use super::apdu::{parse_hex, to_hex};
+use super::parse_hex;
 use super::{ApduTransport, TransportError};
 
 enum Reply {
@@ -78,7 +78,7 @@ impl ScriptedTransport {
             self.is_finished(),
             "script has {} unused exchange(s), next expected {}",
             self.steps.len() - self.next,
-            to_hex(&self.steps[self.next].expected)
+            hex::encode_upper(&self.steps[self.next].expected)
         );
     }
 }
@@ -94,13 +94,13 @@ impl ApduTransport for ScriptedTransport {
             panic!(
                 "unscripted APDU #{}: {} (script has {} exchanges)",
                 self.count,
-                to_hex(command),
+                hex::encode_upper(command),
                 self.steps.len()
             );
         };
         assert_eq!(
-            to_hex(command),
-            to_hex(&step.expected),
+            hex::encode_upper(command),
+            hex::encode_upper(&step.expected),
             "APDU #{} differs from the script",
             self.count
         );

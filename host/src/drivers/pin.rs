@@ -83,7 +83,6 @@ impl PinBlock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::card::to_hex;
 
     const DIGITS_4_8: PinRules = PinRules {
         min_length: 4,
@@ -117,7 +116,7 @@ mod tests {
             block_length: 8,
         };
         assert_eq!(
-            to_hex(&block.encode("1234", &DIGITS_4_8).unwrap()),
+            hex::encode_upper(block.encode("1234", &DIGITS_4_8).unwrap()),
             "31323334FFFFFFFF"
         );
     }
@@ -130,7 +129,7 @@ mod tests {
             block_length: 0,
         };
         assert_eq!(
-            to_hex(&block.encode("98765", &DIGITS_4_8).unwrap()),
+            hex::encode_upper(block.encode("98765", &DIGITS_4_8).unwrap()),
             "3938373635"
         );
     }
@@ -143,11 +142,11 @@ mod tests {
             block_length: 8,
         };
         assert_eq!(
-            to_hex(&block.encode("12345", &DIGITS_4_8).unwrap()),
+            hex::encode_upper(block.encode("12345", &DIGITS_4_8).unwrap()),
             "12345FFFFFFFFFFF"
         );
         assert_eq!(
-            to_hex(&block.encode("1234", &DIGITS_4_8).unwrap()),
+            hex::encode_upper(block.encode("1234", &DIGITS_4_8).unwrap()),
             "1234FFFFFFFFFFFF"
         );
     }

@@ -64,7 +64,6 @@ impl PinPadVerify {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::card::to_hex;
 
     #[test]
     fn padded_ascii_structure() {
@@ -79,7 +78,7 @@ mod tests {
             max_length: 8,
         };
         assert_eq!(
-            to_hex(&v.verify_pin_direct_structure(30)),
+            hex::encode_upper(v.verify_pin_direct_structure(30)),
             "1E1E82080008040201110400000000\
              0D000000\
              0020008108FFFFFFFFFFFFFFFF"
@@ -99,7 +98,7 @@ mod tests {
             max_length: 16,
         };
         let s = v.verify_pin_direct_structure(0);
-        assert_eq!(to_hex(&s[s.len() - 9..]), "050000000020008000");
+        assert_eq!(hex::encode_upper(&s[s.len() - 9..]), "050000000020008000");
         assert_eq!(&s[5..7], &[16, 6]);
     }
 }

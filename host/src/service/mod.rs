@@ -388,7 +388,7 @@ impl CardService {
             card_present: snapshot.card_present,
             atr: snapshot
                 .card_present
-                .then(|| crate::card::to_hex(&snapshot.atr)),
+                .then(|| hex::encode_upper(&snapshot.atr)),
             pin_pad,
         }
     }

@@ -53,14 +53,7 @@ impl ApduTransport for PcscTransport<'_> {
         self.apdus += 1;
         // The header only: a VERIFY's data is the PIN.
         if let Some(h) = command.get(..4) {
-            log::trace!(
-                "APDU {:02X} {:02X} {:02X} {:02X} ({} bytes)",
-                h[0],
-                h[1],
-                h[2],
-                h[3],
-                command.len()
-            );
+            log::trace!("APDU {} ({} bytes)", hex::encode_upper(h), command.len());
         }
         match self.card.transmit(command, &mut self.receive) {
             // vpcd (and some reader drivers) complete the exchange with nothing at all when the card left in the
@@ -72,7 +65,8 @@ impl ApduTransport for PcscTransport<'_> {
             }
             Ok(response) => {
                 if let [.., sw1, sw2] = response {
-                    log::trace!("SW {sw1:02X}{sw2:02X} ({} bytes)", response.len());
+                    let sw = hex::encode_upper([*sw1, *sw2]);
+                    log::trace!("SW {sw} ({} bytes)", response.len());
                 }
                 Ok(response.to_vec())
             }

@@ -15,7 +15,6 @@ use pcsc::{Context, Error, ReaderState, Scope, State, PNP_NOTIFICATION};
 
 use super::pcsc_errors::{classify, Fault};
 use super::reader_states::{is_gone, reader_names, ReaderSnapshot};
-use crate::card::to_hex;
 
 /// Receives each event; returns `false` when nobody listens any more (stdout closed), which ends the thread.
 pub type EventSink = Box<dyn FnMut(Event) -> bool + Send>;
@@ -294,7 +293,7 @@ pub fn changes(before: Option<&ReaderSnapshot>, now: &ReaderSnapshot) -> Vec<Eve
     let reader = now.name.clone();
     let inserted = || Event::CardInserted {
         reader: reader.clone(),
-        atr: to_hex(&now.atr),
+        atr: hex::encode_upper(&now.atr),
     };
     let removed = || Event::CardRemoved {
         reader: reader.clone(),

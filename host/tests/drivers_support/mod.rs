@@ -1,7 +1,5 @@
 //! Shared by the driver tests: fake certificate files and the scripted APDUs that read them.
 
-use ebid_host::card::to_hex;
-
 /// A DER-looking certificate file of `len` bytes (`30 82 hi lo` + a recognisable filler).
 pub fn fake_certificate(len: usize) -> Vec<u8> {
     assert!((260..=0xFFFF + 4).contains(&len));
@@ -13,7 +11,7 @@ pub fn fake_certificate(len: usize) -> Vec<u8> {
 
 /// Response hex: `data` followed by the status word.
 pub fn reply(data: &[u8], sw: u16) -> String {
-    format!("{}{:04X}", to_hex(data), sw)
+    format!("{}{:04X}", hex::encode_upper(data), sw)
 }
 
 /// The short READ BINARYs (256-byte chunks, the last one for what is left) that read `cert` from offset 0.
@@ -32,5 +30,8 @@ pub fn short_reads(cert: &[u8]) -> Vec<(String, String)> {
 }
 
 pub fn sha256_digest_info_hex(digest: &[u8; 32]) -> String {
-    format!("3031300D060960864801650304020105000420{}", to_hex(digest))
+    format!(
+        "3031300D060960864801650304020105000420{}",
+        hex::encode_upper(digest)
+    )
 }
