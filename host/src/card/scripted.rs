@@ -1,4 +1,5 @@
-//! A transport that plays a script: for tests of drivers and of anything built on them.
+//! A transport that plays a script: for tests of drivers and of anything built on them. Compiled only for tests
+//! and with the `test-support` feature (host/Cargo.toml), never into the shipped binary.
 
 use super::parse_hex;
 use super::{ApduTransport, TransportError};
