@@ -19,8 +19,8 @@ printf '\n## Extension size\nwasm: %d bytes raw, %d bytes gzip -9 (goal <= 150 K
     "$(wc -c <"$wasm")" "$(gzip -9 -c "$wasm" | wc -c)" "$(gzip -9 -c "$glue" | wc -c)" | record
 
 printf '\n## Host (release build)\n' | record
-cargo build -q --release -p ebid-host -p host-tests
-cargo run -q --release -p host-tests --bin host-bench -- --host target/release/ebid-host 2>&1 | record
+cargo build -q --release -p ebid-host -p test-harness
+cargo run -q --release -p test-harness --bin host-bench -- --host target/release/ebid-host 2>&1 | record
 
 printf '\n## Browser flow, click to 電子証明書更新確認画面 (machine part)\n' | record
 cargo build -q -p ebid-host -p test-harness -p replica-portal
