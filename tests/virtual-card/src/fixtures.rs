@@ -8,9 +8,10 @@ use zeroize::Zeroizing;
 
 use crate::CardError;
 
-/// Fixture key names: the e-bidding test CA, the JPKI test CA, and eight card keys.
+/// Fixture key names: the e-bidding test CA, the JPKI test CA, the CA nobody trusts, and eight card keys.
 pub const CA_KEY: &str = "ca";
 pub const JPKI_CA_KEY: &str = "ca-jpki";
+pub const UNKNOWN_CA_KEY: &str = "ca-unknown";
 pub const CARD_KEYS: [&str; 8] = [
     "card1", "card2", "card3", "card4", "card5", "card6", "card7", "card8",
 ];
@@ -25,10 +26,10 @@ pub fn fixtures_dir() -> PathBuf {
 
 /// The PKCS#8 PEM text of fixture key `name` (e.g. `card3`).
 pub fn key_pem(name: &str) -> Result<Zeroizing<String>, CardError> {
-    let known = name == CA_KEY || name == JPKI_CA_KEY || CARD_KEYS.contains(&name);
+    let known = [CA_KEY, JPKI_CA_KEY, UNKNOWN_CA_KEY].contains(&name) || CARD_KEYS.contains(&name);
     if !known {
         return Err(CardError::Config(format!(
-            "no fixture key named {name:?} (known: {CA_KEY}, {JPKI_CA_KEY}, card1..card8)"
+            "no fixture key named {name:?} (known: {CA_KEY}, {JPKI_CA_KEY}, {UNKNOWN_CA_KEY}, card1..card8)"
         )));
     }
     let path = fixtures_dir().join(format!("{name}.pem"));

@@ -1,8 +1,9 @@
 //! The project's test certificate authorities and the certificates they issue to virtual cards.
 //!
-//! Two CAs, both with committed fixture keys: a "テスト電子認証局" in the style of the e-bidding CAs, and a
-//! JPKI-style CA. CA certificates are deterministic (fixed serial and dates), so every process that loads a CA
-//! gets the same DER; end-entity certificates are issued at run time, relative to now.
+//! Three CAs, all with committed fixture keys: a "テスト電子認証局" in the style of the e-bidding CAs, a JPKI-style
+//! CA, and "よその電子認証局", an e-bidding style CA that nobody trusts (the unknown CA of refusal tests). CA
+//! certificates are deterministic (fixed serial and dates), so every process that loads a CA gets the same DER;
+//! end-entity certificates are issued at run time, relative to now unless a test asks for fixed dates.
 
 use rand::RngCore;
 use rcgen::string::{BmpString, PrintableString, TeletexString};
@@ -36,6 +37,11 @@ pub enum Validity {
     Expired,
     /// Ends in ten days.
     ExpiresSoon,
+    /// Fixed dates, `(year, month, day)` at 00:00 UTC: for a test that shows or compares them.
+    Dates {
+        not_before: (i32, u8, u8),
+        not_after: (i32, u8, u8),
+    },
 }
 
 /// ASN.1 string type of the subject's text attributes (C is always PrintableString).
@@ -79,6 +85,8 @@ pub struct CertOptions {
     pub validity: Validity,
     pub encoding: StringEncoding,
     pub style: CertStyle,
+    /// A fixed serial number, for a test that shows it; `None`: 16 random bytes.
+    pub serial: Option<u64>,
 }
 
 impl Default for CertOptions {
@@ -93,6 +101,7 @@ impl Default for CertOptions {
             validity: Validity::Valid,
             encoding: StringEncoding::Utf8,
             style: CertStyle::EBidding,
+            serial: None,
         }
     }
 }
@@ -117,7 +126,7 @@ pub struct IssuedCert {
     pub certificate_der: Vec<u8>,
     pub private_key: rsa::RsaPrivateKey,
     pub private_key_pem: Zeroizing<String>,
-    /// The 16 serial bytes as issued.
+    /// The serial bytes as issued (16 random ones, or the fixed serial's big-endian bytes without leading zeros).
     pub serial: Vec<u8>,
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
@@ -181,6 +190,15 @@ impl TestCa {
         Self::build(fixtures::JPKI_CA_KEY, dn, 2)
     }
 
+    /// The e-bidding style "よその電子認証局": a CA of its own (key, name), in no trust list.
+    pub fn load_unknown() -> Result<Self, CardError> {
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, printable("JP")?);
+        dn.push(DnType::OrganizationName, "株式会社よその電子認証");
+        dn.push(DnType::CommonName, "よその電子認証局");
+        Self::build(fixtures::UNKNOWN_CA_KEY, dn, 3)
+    }
+
     /// The CA that issues certificates of `style`.
     pub fn for_style(style: CertStyle) -> Result<Self, CardError> {
         match style {
@@ -231,12 +249,25 @@ impl TestCa {
         let subject_key = rcgen_key(&key_pem)?;
         let private_key = fixtures::parse_private_key(&key_pem)?;
 
-        let mut serial = [0u8; 16];
-        rand::thread_rng().fill_bytes(&mut serial);
-        // Positive and exactly 16 bytes long once DER-encoded.
-        serial[0] = (serial[0] & 0x7F) | 0x10;
+        let serial = match options.serial {
+            Some(fixed) => {
+                let bytes = fixed.to_be_bytes();
+                let first = bytes
+                    .iter()
+                    .position(|&b| b != 0)
+                    .unwrap_or(bytes.len() - 1);
+                bytes[first..].to_vec()
+            }
+            None => {
+                let mut serial = vec![0u8; 16];
+                rand::thread_rng().fill_bytes(&mut serial);
+                // Positive and exactly 16 bytes long once DER-encoded.
+                serial[0] = (serial[0] & 0x7F) | 0x10;
+                serial
+            }
+        };
 
-        let (not_before, not_after) = validity_window(options.validity);
+        let (not_before, not_after) = validity_window(options.validity)?;
         let mut params = CertificateParams::default();
         params.serial_number = Some(SerialNumber::from_slice(&serial));
         params.not_before = not_before;
@@ -260,7 +291,7 @@ impl TestCa {
             certificate_der,
             private_key,
             private_key_pem: key_pem,
-            serial: serial.to_vec(),
+            serial,
             not_before,
             not_after,
             options: options.clone(),
@@ -277,16 +308,28 @@ fn rcgen_key(pem: &str) -> Result<KeyPair, CardError> {
     )?)
 }
 
-fn validity_window(validity: Validity) -> (OffsetDateTime, OffsetDateTime) {
+fn validity_window(validity: Validity) -> Result<(OffsetDateTime, OffsetDateTime), CardError> {
     // Whole seconds: X.509 times carry no fractions, and tests compare against these values.
     let now = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    match validity {
+    Ok(match validity {
         Validity::Valid => (now - Duration::days(30), now + Duration::days(730)),
         Validity::Expired => (now - Duration::days(731), now - Duration::days(1)),
         Validity::ExpiresSoon => (now - Duration::days(720), now + Duration::days(10)),
-    }
+        Validity::Dates {
+            not_before,
+            not_after,
+        } => (utc_midnight(not_before)?, utc_midnight(not_after)?),
+    })
+}
+
+/// `(year, month, day)` at 00:00 UTC.
+fn utc_midnight((year, month, day): (i32, u8, u8)) -> Result<OffsetDateTime, CardError> {
+    let bad = || CardError::Config(format!("no such date: {year}-{month}-{day}"));
+    let month = time::Month::try_from(month).map_err(|_| bad())?;
+    let date = time::Date::from_calendar_date(year, month, day).map_err(|_| bad())?;
+    Ok(date.midnight().assume_utc())
 }
 
 fn printable(text: &str) -> Result<DnValue, CardError> {
@@ -326,7 +369,7 @@ fn ebidding_subject(options: &CertOptions) -> Result<DistinguishedName, CardErro
 
 /// JPKI subjects carry no personal data: an opaque serial-like CN.
 fn jpki_subject(serial: &[u8], encoding: StringEncoding) -> Result<DistinguishedName, CardError> {
-    let cn = format!("TEST{}", hex_upper(&serial[..8]));
+    let cn = format!("TEST{}", hex_upper(&serial[..serial.len().min(8)]));
     let mut dn = DistinguishedName::new();
     let value = match encoding {
         StringEncoding::Utf8 => DnValue::Utf8String(cn),

@@ -180,3 +180,67 @@ fn jpki_certificate_carries_name_and_address_in_othernames() {
         "北海道札幌市中央区北1条西2丁目".into()
     )));
 }
+
+#[test]
+fn fixed_serial_and_dates_for_tests_that_show_them() {
+    let ca = TestCa::load().unwrap();
+    let issued = ca
+        .issue(&CertOptions {
+            serial: Some(0x0ABC_DEF0),
+            validity: Validity::Dates {
+                not_before: (2010, 1, 1),
+                not_after: (2099, 3, 15),
+            },
+            ..CertOptions::with_key("card5")
+        })
+        .unwrap();
+    let (_, cert) = X509Certificate::from_der(&issued.certificate_der).unwrap();
+    assert_eq!(cert.raw_serial(), [0x0A, 0xBC, 0xDE, 0xF0]);
+    assert_eq!(issued.serial_hex(), "0ABCDEF0");
+    let not_after = cert.validity().not_after.to_datetime();
+    assert_eq!(
+        (not_after.year(), not_after.month() as u8, not_after.day()),
+        (2099, 3, 15)
+    );
+    assert_eq!(cert.validity().not_before.to_datetime(), issued.not_before);
+    assert_eq!(not_after, issued.not_after);
+    // A short serial still names a JPKI subject; an impossible date is an error, not a panic.
+    assert!(ca
+        .issue(&CertOptions {
+            serial: Some(77),
+            style: CertStyle::Jpki,
+            ..CertOptions::with_key("card5")
+        })
+        .is_ok());
+    assert!(ca
+        .issue(&CertOptions {
+            validity: Validity::Dates {
+                not_before: (2010, 2, 30),
+                not_after: (2099, 3, 15),
+            },
+            ..CertOptions::with_key("card5")
+        })
+        .is_err());
+}
+
+#[test]
+fn the_unknown_ca_is_another_ca() {
+    let known = TestCa::load().unwrap();
+    let unknown = TestCa::load_unknown().unwrap();
+    assert_ne!(known.public_key_der(), unknown.public_key_der());
+    let (_, known_cert) = X509Certificate::from_der(known.certificate_der()).unwrap();
+    let (_, unknown_cert) = X509Certificate::from_der(unknown.certificate_der()).unwrap();
+    assert_ne!(known_cert.subject(), unknown_cert.subject());
+    assert!(unknown_cert
+        .subject()
+        .to_string()
+        .contains("よその電子認証局"));
+    let issued = unknown.issue(&CertOptions::with_key("card6")).unwrap();
+    let (_, cert) = X509Certificate::from_der(&issued.certificate_der).unwrap();
+    assert_eq!(cert.issuer(), unknown_cert.subject());
+    cert.verify_signature(Some(unknown_cert.public_key()))
+        .unwrap();
+    assert!(cert
+        .verify_signature(Some(known_cert.public_key()))
+        .is_err());
+}

@@ -2,7 +2,7 @@
 //! Run once: `cargo run -p virtual-card --bin make-test-keys [--force]`. Existing keys are kept unless --force.
 
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-use virtual_card::fixtures::{fixtures_dir, CARD_KEYS, CA_KEY, JPKI_CA_KEY};
+use virtual_card::fixtures::{fixtures_dir, CARD_KEYS, CA_KEY, JPKI_CA_KEY, UNKNOWN_CA_KEY};
 
 fn main() {
     let force = std::env::args().any(|a| a == "--force");
@@ -11,7 +11,9 @@ fn main() {
         eprintln!("make-test-keys: {}: {e}", dir.display());
         std::process::exit(1);
     }
-    let names = [CA_KEY, JPKI_CA_KEY].into_iter().chain(CARD_KEYS);
+    let names = [CA_KEY, JPKI_CA_KEY, UNKNOWN_CA_KEY]
+        .into_iter()
+        .chain(CARD_KEYS);
     for name in names {
         let path = dir.join(format!("{name}.pem"));
         if path.exists() && !force {
