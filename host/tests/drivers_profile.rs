@@ -1,11 +1,14 @@
-//! The profile driver (built-in `ebid-test-ca` and variants) over a scripted card, and driver detection.
+//! The profile driver (the example profile `ebid-test-ca`, loaded from host/profiles/ as an admin's would be, and
+//! variants) over a scripted card, and driver detection.
 
 mod drivers_support;
+
+use std::path::Path;
 
 use drivers_support::{fake_certificate, reply, sha256_digest_info_hex, short_reads};
 use ebid_host::card::{CardError, ScriptedTransport, TransportError};
 use ebid_host::drivers::{
-    builtin_profiles, detect_driver, CardDriver, PinCharset, PinState, Profile, ProfileDriver,
+    detect_driver, load_profiles_from, CardDriver, PinCharset, PinState, Profile, ProfileDriver,
 };
 use ebid_protocol::{ErrorCode, ErrorInfo, Pin};
 
@@ -22,8 +25,18 @@ fn s(command: &str, response: &str) -> (String, String) {
     (command.to_owned(), response.to_owned())
 }
 
+/// The profiles in host/profiles/ (nothing is built into the host): the test CA card's example.
+fn test_ca_profiles() -> Vec<Profile> {
+    let profiles = load_profiles_from(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles")));
+    assert!(
+        !profiles.is_empty(),
+        "host/profiles/ebid-test-ca.toml loads"
+    );
+    profiles
+}
+
 fn test_ca() -> Profile {
-    builtin_profiles()
+    test_ca_profiles()
         .into_iter()
         .find(|p| p.name == "ebid-test-ca")
         .unwrap()
@@ -33,7 +46,7 @@ fn driver() -> ProfileDriver {
     ProfileDriver::new(test_ca(), &TEST_CA_ATR)
 }
 
-/// The built-in profile edited: `extended_length` left to the ATR, BCD PIN in a PIN EF, a key EF to select.
+/// The example profile edited: `extended_length` left to the ATR, BCD PIN in a PIN EF, a key EF to select.
 fn variant() -> Profile {
     let text = include_str!("../profiles/ebid-test-ca.toml")
         .replacen("name = \"ebid-test-ca\"", "name = \"variant\"", 1)
@@ -54,7 +67,7 @@ fn variant() -> Profile {
 #[test]
 fn test_ca_card_detected_in_one_apdu() {
     let mut t = ScriptedTransport::new(vec![s(SELECT_TEST_CA, "9000")]);
-    let driver = detect_driver(&TEST_CA_ATR, &mut t, &builtin_profiles()).unwrap();
+    let driver = detect_driver(&TEST_CA_ATR, &mut t, &test_ca_profiles()).unwrap();
     assert_eq!(driver.card_type(), "profile:ebid-test-ca");
     assert_eq!(driver.label().ja, "電子入札テスト認証局 ICカード");
     assert_eq!(t.apdu_count(), 1);
@@ -63,7 +76,7 @@ fn test_ca_card_detected_in_one_apdu() {
 #[test]
 fn unknown_card_is_unsupported_after_trying_jpki() {
     let mut t = ScriptedTransport::new(vec![s(SELECT_JPKI, "6A82")]);
-    let err = detect_driver(&[0x3B, 0x02, 0x14, 0x50], &mut t, &builtin_profiles())
+    let err = detect_driver(&[0x3B, 0x02, 0x14, 0x50], &mut t, &test_ca_profiles())
         .err()
         .unwrap();
     assert_eq!(err, CardError::Unsupported);
@@ -74,14 +87,14 @@ fn unknown_card_is_unsupported_after_trying_jpki() {
 #[test]
 fn jpki_found_by_aid_when_the_atr_is_new() {
     let mut t = ScriptedTransport::new(vec![s(SELECT_JPKI, "9000")]);
-    let driver = detect_driver(&[0x3B, 0x02, 0x14, 0x50], &mut t, &builtin_profiles()).unwrap();
+    let driver = detect_driver(&[0x3B, 0x02, 0x14, 0x50], &mut t, &test_ca_profiles()).unwrap();
     assert_eq!(driver.card_type(), "jpki");
 }
 
 #[test]
 fn matching_atr_with_a_foreign_aid_falls_through() {
     let mut t = ScriptedTransport::new(vec![s(SELECT_TEST_CA, "6A82"), s(SELECT_JPKI, "6D00")]);
-    let err = detect_driver(&TEST_CA_ATR, &mut t, &builtin_profiles())
+    let err = detect_driver(&TEST_CA_ATR, &mut t, &test_ca_profiles())
         .err()
         .unwrap();
     assert_eq!(err, CardError::Unsupported);
@@ -91,7 +104,7 @@ fn matching_atr_with_a_foreign_aid_falls_through() {
 #[test]
 fn jpki_atr_is_not_selected_twice() {
     let mut t = ScriptedTransport::new(vec![s(SELECT_JPKI, "6A86")]);
-    let err = detect_driver(&JPKI_ATR, &mut t, &builtin_profiles())
+    let err = detect_driver(&JPKI_ATR, &mut t, &test_ca_profiles())
         .err()
         .unwrap();
     assert_eq!(err, CardError::Unsupported);
@@ -102,7 +115,7 @@ fn jpki_atr_is_not_selected_twice() {
 fn card_removed_during_detection_is_not_unsupported() {
     let mut t = ScriptedTransport::new(Vec::<(&str, &str)>::new())
         .then_fail(SELECT_TEST_CA, TransportError::CardRemoved);
-    let err = detect_driver(&TEST_CA_ATR, &mut t, &builtin_profiles())
+    let err = detect_driver(&TEST_CA_ATR, &mut t, &test_ca_profiles())
         .err()
         .unwrap();
     assert_eq!(err, CardError::Transport(TransportError::CardRemoved));

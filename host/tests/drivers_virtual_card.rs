@@ -1,11 +1,12 @@
 //! The drivers against the project's virtual card (tests/virtual-card), APDU for APDU without PC/SC: the two
 //! sides were written from docs/cards.md independently, so this catches a layout either side got wrong.
 
+use std::path::Path;
 use std::time::SystemTime;
 
 use ebid_host::card::{ApduTransport, CardError, TransportError};
 use ebid_host::cert_summary::summarize;
-use ebid_host::drivers::{builtin_profiles, detect_driver, CardDriver, PinState};
+use ebid_host::drivers::{detect_driver, load_profiles_from, CardDriver, PinState, Profile};
 use ebid_protocol::Pin;
 use virtual_card::testca::{CertOptions, CertStyle, TestCa};
 use virtual_card::{CardConfig, VirtualCard};
@@ -23,10 +24,20 @@ impl ApduTransport for Direct<'_> {
     }
 }
 
+/// The profiles in host/profiles/ (nothing is built into the host): the test CA card's example.
+fn test_ca_profiles() -> Vec<Profile> {
+    let profiles = load_profiles_from(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles")));
+    assert!(
+        !profiles.is_empty(),
+        "host/profiles/ebid-test-ca.toml loads"
+    );
+    profiles
+}
+
 fn detect(card: &VirtualCard) -> (Box<dyn CardDriver>, Direct<'_>) {
     card.power_cycle();
     let mut t = Direct { card, count: 0 };
-    let driver = detect_driver(&card.atr(), &mut t, &builtin_profiles()).unwrap();
+    let driver = detect_driver(&card.atr(), &mut t, &test_ca_profiles()).unwrap();
     (driver, t)
 }
 
@@ -124,6 +135,6 @@ fn unknown_card_is_unsupported() {
         card: &card,
         count: 0,
     };
-    let result = detect_driver(&card.atr(), &mut t, &builtin_profiles());
+    let result = detect_driver(&card.atr(), &mut t, &test_ca_profiles());
     assert_eq!(result.err(), Some(CardError::Unsupported));
 }

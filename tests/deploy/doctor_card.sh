@@ -29,6 +29,8 @@ fail() {
 
 read -r -t 60 info <&"${TESTBED[0]}" || { cat "$work/testbed.log" >&2; fail "testbed did not start"; }
 socket=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["env"]["PCSCLITE_CSOCK_NAME"])' "$info")
+# The test cards' profile (host/profiles/ebid-test-ca.toml): the host has none built in.
+profiles=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["env"]["EBID_HOST_PROFILE_DIR"])' "$info")
 control=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["control"])' "$info")
 post() { python3 -c 'import sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="POST"), timeout=20).read()' "$control$1"; }
 
@@ -39,8 +41,8 @@ root="$work/root"
 # Runs doctor; checks the exit status and the first failure ("null" when all is well).
 expect() {
     local want_status=$1 want_first=$2 status=0
-    PCSCLITE_CSOCK_NAME="$socket" "$host" doctor --json --system --os linux --root "$root" --browser chromium \
-        >"$work/report.json" || status=$?
+    PCSCLITE_CSOCK_NAME="$socket" EBID_HOST_PROFILE_DIR="$profiles" \
+        "$host" doctor --json --system --os linux --root "$root" --browser chromium >"$work/report.json" || status=$?
     [ "$status" = "$want_status" ] || { cat "$work/report.json" >&2; fail "exit status $status, wanted $want_status ($3)"; }
     python3 - "$work/report.json" "$want_first" "$3" <<'PY' || fail "$3"
 import json, sys

@@ -20,8 +20,8 @@ pub use jpki::JpkiDriver;
 pub use pin::{PinBlock, PinCharset, PinEncoding, PinRules};
 pub use pin_pad_command::PinPadVerify;
 pub use profile::{
-    builtin_profiles, load_profiles, load_profiles_from, Profile, ProfileError, ProfilePin,
-    ProfileSign, SignInput, PROFILE_DIR_ENV, SYSTEM_PROFILE_DIR,
+    load_profiles, load_profiles_from, Profile, ProfileError, ProfilePin, ProfileSign, SignInput,
+    PROFILE_DIR_ENV, SYSTEM_PROFILE_DIR,
 };
 pub use profile_driver::ProfileDriver;
 

@@ -1,5 +1,6 @@
 //! Card profiles: an admin describes a CA card's ISO 7816-4 layout in TOML (see `host/profiles/`), and the
-//! host drives it with [`super::ProfileDriver`].
+//! host drives it with [`super::ProfileDriver`]. None is built in: every profile comes from the profile directory
+//! (the test CA card's, `host/profiles/ebid-test-ca.toml`, is an example that tests load from there).
 
 use std::path::{Path, PathBuf};
 
@@ -12,11 +13,6 @@ use crate::card::{parse_hex, CommandApdu};
 pub const SYSTEM_PROFILE_DIR: &str = "/etc/ebid-host/profiles";
 /// Environment variable naming another profile directory.
 pub const PROFILE_DIR_ENV: &str = "EBID_HOST_PROFILE_DIR";
-
-const BUILTIN_PROFILES: &[(&str, &str)] = &[(
-    "ebid-test-ca.toml",
-    include_str!("../../profiles/ebid-test-ca.toml"),
-)];
 
 /// A validated card profile.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -95,22 +91,8 @@ impl Profile {
     }
 }
 
-/// The profiles shipped inside the host.
-pub fn builtin_profiles() -> Vec<Profile> {
-    BUILTIN_PROFILES
-        .iter()
-        .filter_map(|(file, text)| match Profile::from_toml(file, text) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                log::error!("built-in {e}");
-                None
-            }
-        })
-        .collect()
-}
-
-/// Built-in profiles plus every `*.toml` in `$EBID_HOST_PROFILE_DIR` (or [`SYSTEM_PROFILE_DIR`]). An admin
-/// profile with a built-in's name replaces it. Unreadable or invalid files are skipped with a warning.
+/// Every `*.toml` in `$EBID_HOST_PROFILE_DIR` (or [`SYSTEM_PROFILE_DIR`]). Unreadable or invalid files are
+/// skipped with a warning.
 pub fn load_profiles() -> Vec<Profile> {
     let dir = std::env::var_os(PROFILE_DIR_ENV)
         .map(PathBuf::from)
@@ -118,25 +100,9 @@ pub fn load_profiles() -> Vec<Profile> {
     load_profiles_from(&dir)
 }
 
-/// [`load_profiles`] with an explicit directory (a missing directory just means no admin profiles).
+/// [`load_profiles`] with an explicit directory (a missing directory just means no profiles), in file-name order.
+/// A file whose profile name an earlier file already used is skipped.
 pub fn load_profiles_from(dir: &Path) -> Vec<Profile> {
-    let mut profiles = builtin_profiles();
-    for profile in read_profile_dir(dir) {
-        if let Some(existing) = profiles.iter_mut().find(|p| p.name == profile.name) {
-            log::info!(
-                "card profile {} from {} replaces the built-in one",
-                profile.name,
-                dir.display()
-            );
-            *existing = profile;
-        } else {
-            profiles.push(profile);
-        }
-    }
-    profiles
-}
-
-fn read_profile_dir(dir: &Path) -> Vec<Profile> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
@@ -343,11 +309,12 @@ impl TryFrom<RawProfile> for Profile {
 mod tests {
     use super::*;
 
+    /// The example profile (the test CA card's): test data, never compiled into the host.
+    const EXAMPLE: &str = include_str!("../../profiles/ebid-test-ca.toml");
+
     #[test]
-    fn builtin_test_ca_profile() {
-        let profiles = builtin_profiles();
-        assert_eq!(profiles.len(), BUILTIN_PROFILES.len());
-        let p = &profiles[0];
+    fn example_test_ca_profile() {
+        let p = &Profile::from_toml("ebid-test-ca.toml", EXAMPLE).unwrap();
         assert_eq!(p.name, "ebid-test-ca");
         assert_eq!(p.card_type(), "profile:ebid-test-ca");
         assert_eq!(p.label.ja, "電子入札テスト認証局 ICカード");
@@ -378,9 +345,8 @@ mod tests {
     }
 
     fn with_edit(from: &str, to: &str) -> Result<Profile, ProfileError> {
-        let text = BUILTIN_PROFILES[0].1;
-        assert!(text.contains(from), "{from}");
-        Profile::from_toml("edited.toml", &text.replacen(from, to, 1))
+        assert!(EXAMPLE.contains(from), "{from}");
+        Profile::from_toml("edited.toml", &EXAMPLE.replacen(from, to, 1))
     }
 
     #[test]
@@ -442,8 +408,7 @@ mod tests {
             .map(|_| ())
             .and_then(|_| with_edit("encoding = \"ascii\"", "encoding = \"bcd\"").map(|_| ()));
         assert!(err.is_ok(), "bcd with digits is fine");
-        let text = BUILTIN_PROFILES[0]
-            .1
+        let text = EXAMPLE
             .replacen("encoding = \"ascii\"", "encoding = \"bcd\"", 1)
             .replacen("charset = \"digits\"", "charset = \"alphanumeric\"", 1);
         assert!(Profile::from_toml("x", &text).is_err());
@@ -459,35 +424,36 @@ mod tests {
     #[test]
     fn directory_profiles_load_and_bad_ones_are_skipped() {
         let dir = scratch_dir("load");
-        let good = BUILTIN_PROFILES[0]
-            .1
-            .replacen("ebid-test-ca", "other-ca", 1);
+        std::fs::write(dir.join("ebid-test-ca.toml"), EXAMPLE).unwrap();
+        let good = EXAMPLE.replacen("ebid-test-ca", "other-ca", 1);
         std::fs::write(dir.join("other.toml"), good).unwrap();
         std::fs::write(dir.join("broken.toml"), "name = [").unwrap();
         std::fs::write(dir.join("binary.toml"), [0xFF, 0xFE, 0x00]).unwrap();
         std::fs::write(dir.join("ignored.txt"), "not a profile").unwrap();
-        let replaced = BUILTIN_PROFILES[0].1.replacen("min = 4", "min = 5", 1);
-        std::fs::write(dir.join("override.toml"), replaced).unwrap();
+        let same_name = EXAMPLE.replacen("min = 4", "min = 5", 1);
+        std::fs::write(dir.join("same-name.toml"), same_name).unwrap();
         let profiles = load_profiles_from(&dir);
         let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["ebid-test-ca", "other-ca"]);
         assert_eq!(
-            profiles[0].pin.min_length, 5,
-            "admin profile replaces the built-in"
+            profiles[0].pin.min_length, 4,
+            "the first file with a name wins; a later one with the same name is skipped"
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
-    fn missing_directory_means_builtins_only() {
+    fn missing_directory_means_no_profiles() {
+        // Nothing is built in: without a profile directory only JPKI (a driver in code) is known.
         let profiles = load_profiles_from(Path::new("/nonexistent/ebid/profiles"));
-        assert_eq!(profiles.len(), BUILTIN_PROFILES.len());
+        assert!(profiles.is_empty());
     }
 
     #[test]
     fn environment_names_the_directory() {
         let dir = scratch_dir("env");
-        let good = BUILTIN_PROFILES[0].1.replacen("ebid-test-ca", "env-ca", 1);
+        std::fs::write(dir.join("ebid-test-ca.toml"), EXAMPLE).unwrap();
+        let good = EXAMPLE.replacen("ebid-test-ca", "env-ca", 1);
         std::fs::write(dir.join("env.toml"), good).unwrap();
         // The only test in this crate that sets this variable.
         std::env::set_var(PROFILE_DIR_ENV, &dir);

@@ -3,7 +3,7 @@
 //! APDU counts for a ~1.2 KB certificate: detection 1 (SELECT application); `read_certificate` 2 on an
 //! extended-length card (SELECT EF + one extended READ BINARY) or 6 on a short-APDU card (SELECT EF + 5 READ
 //! BINARYs of 256 bytes); `pin_status` 1 (0 when the profile has no free status query); `verify_pin` 1;
-//! `sign_sha256` 2 with MSE:SET (the built-in `ebid-test-ca`), +1 with a key EF to select. Add 1 to the PIN
+//! `sign_sha256` 2 with MSE:SET (the example profile `ebid-test-ca`), +1 with a key EF to select. Add 1 to the PIN
 //! commands when the profile selects a PIN EF first.
 
 use ebid_protocol::Pin;

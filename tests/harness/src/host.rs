@@ -1,7 +1,7 @@
 //! The real `ebid-host` binary as a browser would run it: native messaging frames (u32 native-endian length +
-//! JSON, in the protocol crate's codec) on stdin/stdout, the caller origin as argv[1], and `PCSCLITE_CSOCK_NAME`
-//! pointing at a private pcscd. Messages are handled as JSON values, so tests can send and see anything, schema
-//! or not.
+//! JSON, in the protocol crate's codec) on stdin/stdout, the caller origin as argv[1], `PCSCLITE_CSOCK_NAME`
+//! pointing at a private pcscd and `EBID_HOST_PROFILE_DIR` at the test card profiles. Messages are handled as JSON
+//! values, so tests can send and see anything, schema or not.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -26,8 +26,20 @@ pub const FIREFOX_ADDON_ID: &str = "ebid-renewal@ebid.jp";
 /// The host's test switch that admits `http://` loopback origins in `sign_challenge` (the replica portal runs on
 /// `http://127.0.0.1`); set it only for hosts that sign for such an origin.
 pub const ALLOW_LOOPBACK_ORIGINS: (&str, &str) = ("EBID_HOST_ALLOW_LOOPBACK_ORIGINS", "1");
+/// The host's variable naming its card-profile directory (`PROFILE_DIR_ENV` in host/src/drivers).
+pub const PROFILE_DIR_ENV: &str = "EBID_HOST_PROFILE_DIR";
 /// Default wait for one message.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The card profiles of the tests: the repository's host/profiles/, which holds the test CA card's
+/// (`ebid-test-ca.toml`). The host has none built in, so every host the tests run is pointed here.
+pub fn test_profile_dir() -> PathBuf {
+    let repository = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("tests/harness sits two levels below the repository");
+    repository.join("host").join("profiles")
+}
 
 /// What the reader thread saw on the host's stdout.
 #[derive(Debug)]
@@ -49,6 +61,9 @@ pub struct HostOptions {
     /// argv after the program; browsers pass the origin (Chrome) or the manifest path + extension id (Firefox).
     /// [`HostOptions::new`] passes [`DEFAULT_ORIGIN`], a caller the host serves.
     pub args: Vec<std::ffi::OsString>,
+    /// Card-profile directory ([`PROFILE_DIR_ENV`]); [`HostOptions::new`] sets [`test_profile_dir`], `None` leaves
+    /// the environment alone. Set before `env`, which may override it.
+    pub profile_dir: Option<PathBuf>,
     pub env: Vec<(String, String)>,
 }
 
@@ -58,6 +73,7 @@ impl HostOptions {
             exe: exe.into(),
             pcsc_socket: Some(pcsc_socket.into()),
             args: vec![DEFAULT_ORIGIN.into()],
+            profile_dir: Some(test_profile_dir()),
             env: Vec::new(),
         }
     }
@@ -135,6 +151,9 @@ impl HostProcess {
             .stderr(Stdio::piped());
         if let Some(socket) = &options.pcsc_socket {
             command.env("PCSCLITE_CSOCK_NAME", socket);
+        }
+        if let Some(dir) = &options.profile_dir {
+            command.env(PROFILE_DIR_ENV, dir);
         }
         for (key, value) in &options.env {
             command.env(key, value);

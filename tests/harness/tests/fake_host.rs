@@ -16,6 +16,7 @@ fn fake_host(dir: &Path, mode: Value) -> HostProcess {
         exe: env!("CARGO_BIN_EXE_ebid-fake-host").into(),
         pcsc_socket: None,
         args: vec![DEFAULT_ORIGIN.into()],
+        profile_dir: None,
         env: vec![(
             "EBID_FAKE_HOST_DIR".into(),
             dir.to_str().unwrap().to_owned(),

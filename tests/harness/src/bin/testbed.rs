@@ -4,8 +4,9 @@
 //! ```text
 //! testbed [--readers N] [--insert CARD=SLOT]... [--control-port PORT] [--ignore-stdin]
 //! ```
-//! Prints one JSON line: `{"socket", "env", "readers", "slots", "control", "cards", "pid", "ca_certificates"}`,
-//! then serves on 127.0.0.1:
+//! Prints one JSON line: `{"socket", "env", "readers", "slots", "control", "cards", "pid", "ca_certificates"}`
+//! (`env`: what a host of this world needs, `PCSCLITE_CSOCK_NAME` for the private pcscd and
+//! `EBID_HOST_PROFILE_DIR` for the test card profiles), then serves on 127.0.0.1:
 //! - `GET  /cards`                       every card: name, kind, PIN, tries, fingerprint, serial, slot …
 //! - `GET  /readers`                     what pcscd reports (presence, ATR) per slot
 //! - `POST /insert?card=NAME&slot=N`     insert; answers once pcscd sees the card
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use test_harness::card_set::{standard_set, NamedCard};
+use test_harness::host::{test_profile_dir, PROFILE_DIR_ENV};
 use test_harness::PcscDaemon;
 use tiny_http::{Header, Method, Response, Server};
 use virtual_card::InsertedCard;
@@ -311,7 +313,7 @@ fn run() -> Result<(), String> {
     let (env_key, socket) = testbed.pcscd.env();
     let hello = json!({
         "socket": socket,
-        "env": { env_key: socket },
+        "env": { env_key: socket, PROFILE_DIR_ENV: test_profile_dir() },
         "readers": testbed.pcscd.reader_names(),
         "slots": testbed.pcscd.slots(),
         "control": format!("http://127.0.0.1:{control_port}"),
