@@ -18,7 +18,7 @@ fn e_bidding_card_fields_come_from_the_subject() {
     assert_eq!(facts.serial, "0ABCDEF0");
     assert_eq!(
         facts.issuer,
-        "C=JP, O=テスト認証局, CN=テスト認証局 電子入札CA"
+        "C=JP, O=株式会社テスト電子認証, CN=テスト電子認証局"
     );
     assert!(facts.rsa_public_key().is_ok());
     assert!(issued_by_any(&card.der, &[ca_der()]));

@@ -86,7 +86,7 @@ fn happy_path_confirms_then_replaces_the_certificate_and_mails() {
         "12345678",
         "0ABCDEF0",
         "証明書発行者",
-        "O=テスト認証局",
+        "O=株式会社テスト電子認証",
         "証明書有効期限",
         "2099/11/14",
         "2099/03/15",

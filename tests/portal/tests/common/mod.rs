@@ -1,6 +1,7 @@
-//! Shared by the portal's integration tests: a test CA and RSA cards (keys generated once per test binary), card
-//! signatures, a tiny cookie-keeping HTTP client that decodes Shift_JIS pages and JSON answers, and the renewal
-//! steps as the extension takes them.
+//! Shared by the portal's integration tests: cards issued by the project's test CA (the virtual cards' テスト電子認証局,
+//! tests/virtual-card's `testca`, with its fixture keys) and by the CA nobody trusts, card signatures, a tiny
+//! cookie-keeping HTTP client that decodes Shift_JIS pages and JSON answers, and the renewal steps as the extension
+//! takes them.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -11,84 +12,45 @@ use std::sync::OnceLock;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use ebid_protocol::{binding_digest, SignPurpose};
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, Issuer, KeyPair,
-    SanType,
-};
 use replica_portal::{paths, NewUser, Portal, PortalConfig, RosterEntry, RunningPortal};
-use rsa::pkcs8::EncodePrivateKey;
-use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+use rsa::Pkcs1v15Sign;
 use sha2::Sha256;
+use virtual_card::testca::{CertOptions, CertStyle, IssuedCert, StringEncoding, TestCa, Validity};
 
 pub const COMPANY: &str = "株式会社テスト建設";
 pub const REPRESENTATIVE: &str = "札幌 太郎";
 pub const REGISTERED_NAME: &str = "株式会社A【物品】";
 pub const REGISTERED_ADDRESS: &str = "札幌市中央区1";
 
-/// RSA-2048 keys: 0 = CA, 1 = current card, 2 = new card, 3 = another card, 4 = a foreign CA.
-fn keys() -> &'static Vec<RsaPrivateKey> {
-    static KEYS: OnceLock<Vec<RsaPrivateKey>> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let handles: Vec<_> = (0..5)
-            .map(|_| {
-                std::thread::spawn(|| {
-                    RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("RSA keygen")
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("keygen thread"))
-            .collect()
-    })
+/// The CA the portal trusts: the test CA that issues the virtual cards' certificates.
+fn test_ca() -> &'static TestCa {
+    static CA: OnceLock<TestCa> = OnceLock::new();
+    CA.get_or_init(|| TestCa::load().expect("test CA"))
 }
 
-fn rcgen_key(key: &RsaPrivateKey) -> KeyPair {
-    let der = key.to_pkcs8_der().expect("pkcs8");
-    KeyPair::from_pkcs8_der_and_sign_algo(&der.as_bytes().to_vec().into(), &rcgen::PKCS_RSA_SHA256)
-        .expect("rcgen key")
-}
-
-fn ca_params(name: &str) -> CertificateParams {
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    let mut dn = DistinguishedName::new();
-    dn.push(
-        DnType::CountryName,
-        DnValue::PrintableString("JP".try_into().expect("printable")),
-    );
-    dn.push(DnType::OrganizationName, name);
-    dn.push(DnType::CommonName, format!("{name} 電子入札CA"));
-    params.distinguished_name = dn;
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2040, 1, 1);
-    params
+/// A CA of its own (key and name) that the portal does not trust.
+fn unknown_ca() -> &'static TestCa {
+    static CA: OnceLock<TestCa> = OnceLock::new();
+    CA.get_or_init(|| TestCa::load_unknown().expect("unknown test CA"))
 }
 
 pub fn ca_der() -> Vec<u8> {
-    static CA: OnceLock<Vec<u8>> = OnceLock::new();
-    CA.get_or_init(|| {
-        ca_params("テスト認証局")
-            .self_signed(&rcgen_key(&keys()[0]))
-            .expect("CA")
-            .der()
-            .to_vec()
-    })
-    .clone()
+    test_ca().certificate_der().to_vec()
 }
 
 /// What goes into a card certificate.
 #[derive(Clone)]
 pub struct CardSpec {
+    /// The test CA's fixture card key `card<key>`: 1 = current card, 2 = new card, 3 = another card.
     pub key: usize,
     pub organization: String,
     pub holder: String,
     pub serial: u64,
     pub not_before: (i32, u8, u8),
     pub not_after: (i32, u8, u8),
-    /// Encode the organization as BMPString, as some older CAs do.
+    /// Encode the subject (the organization with it) as BMPString, as some older CAs do.
     pub bmp_organization: bool,
-    /// Issue by the foreign CA instead of the test CA.
+    /// Issue by the CA the portal does not trust instead of the test CA.
     pub foreign_ca: bool,
     /// My Number Card style: opaque subject CN, name and address as subjectAltName otherNames.
     pub jpki: bool,
@@ -118,64 +80,52 @@ impl CardSpec {
             ..CardSpec::current()
         }
     }
+
+    /// The test CA's options for this card; the address is 北海道 / 札幌市中央区 / 北1条西2丁目.
+    fn options(&self) -> CertOptions {
+        CertOptions {
+            key: format!("card{}", self.key),
+            holder_name: self.holder.clone(),
+            organization: self.organization.clone(),
+            prefecture: "北海道".into(),
+            locality: "札幌市中央区".into(),
+            street: "北1条西2丁目".into(),
+            validity: Validity::Dates {
+                not_before: self.not_before,
+                not_after: self.not_after,
+            },
+            encoding: if self.bmp_organization {
+                StringEncoding::Bmp
+            } else {
+                StringEncoding::Utf8
+            },
+            style: if self.jpki {
+                CertStyle::Jpki
+            } else {
+                CertStyle::EBidding
+            },
+            serial: Some(self.serial),
+        }
+    }
 }
 
 pub struct Card {
     pub der: Vec<u8>,
-    key: usize,
+    issued: IssuedCert,
 }
 
 impl Card {
     pub fn issue(spec: &CardSpec) -> Card {
-        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-        let mut dn = DistinguishedName::new();
-        dn.push(
-            DnType::CountryName,
-            DnValue::PrintableString("JP".try_into().expect("printable")),
-        );
-        dn.push(DnType::StateOrProvinceName, "北海道");
-        dn.push(DnType::LocalityName, "札幌市中央区北1条西2丁目");
-        if spec.bmp_organization {
-            dn.push(
-                DnType::OrganizationName,
-                DnValue::BmpString(spec.organization.as_str().try_into().expect("bmp")),
-            );
+        let ca = if spec.foreign_ca {
+            unknown_ca()
         } else {
-            dn.push(DnType::OrganizationName, spec.organization.as_str());
-        }
-        dn.push(DnType::CommonName, spec.holder.as_str());
-        if spec.jpki {
-            dn = DistinguishedName::new();
-            dn.push(DnType::CommonName, "TEST0123456789ABCDEF");
-            let other = |oid: &[u64], value: &str| {
-                SanType::OtherName((oid.to_vec(), value.to_string().into()))
-            };
-            params.subject_alt_names = vec![
-                other(&[1, 2, 392, 200149, 8, 5, 5, 1], spec.holder.as_str()),
-                other(
-                    &[1, 2, 392, 200149, 8, 5, 5, 5],
-                    "北海道札幌市中央区北1条西2丁目",
-                ),
-            ];
-        }
-        params.distinguished_name = dn;
-        params.serial_number = Some(spec.serial.into());
-        let (y, m, d) = spec.not_before;
-        params.not_before = rcgen::date_time_ymd(y, m, d);
-        let (y, m, d) = spec.not_after;
-        params.not_after = rcgen::date_time_ymd(y, m, d);
-        let (ca_params, ca_key) = if spec.foreign_ca {
-            (ca_params("よその認証局"), 4)
-        } else {
-            (ca_params("テスト認証局"), 0)
+            test_ca()
         };
-        let issuer = Issuer::new(ca_params, rcgen_key(&keys()[ca_key]));
-        let der = params
-            .signed_by(&rcgen_key(&keys()[spec.key]), &issuer)
-            .expect("card certificate")
-            .der()
-            .to_vec();
-        Card { der, key: spec.key }
+        let issued = ca.issue(&spec.options()).expect("card certificate");
+        Card {
+            der: issued.certificate_der.clone(),
+            issued,
+        }
     }
 
     pub fn sign(
@@ -186,7 +136,8 @@ impl Card {
         bound: &[u8],
     ) -> Vec<u8> {
         let digest = binding_digest(origin, challenge, purpose, bound);
-        keys()[self.key]
+        self.issued
+            .private_key
             .sign(Pkcs1v15Sign::new::<Sha256>(), &digest)
             .expect("sign")
     }
