@@ -46,6 +46,7 @@ fn assert_refused(bed: &Bed, options: &test_harness::HostOptions, card: &TestCar
     host.process.close_stdin();
     let status = host.process.wait_exit(WAIT).unwrap();
     assert_eq!(status.code(), Some(0), "served until stdin closed");
+    // The log is the point here: it is the admin's only trace of a refused caller (the answers are checked above).
     let stderr = host.stderr();
     assert!(stderr.contains("refused caller"), "logged: {stderr}");
     assert!(!stderr.contains(PROFILE_PIN));

@@ -1,7 +1,8 @@
 //! Cards and pcscd going away under the host: reset by another application, pulled mid-command, pcscd stopped.
 
-use serde_json::json;
 use std::time::Duration;
+
+use serde_json::json;
 use virtual_card::layout;
 use virtual_card::testca::CertOptions;
 
@@ -13,7 +14,7 @@ fn a_card_reset_by_another_application_is_reconnected_and_its_pin_no_longer_coun
     let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card5"));
     let _inserted = bed.insert(&card.card, 0);
     let reader = bed.reader(0);
-    let mut host = bed.host_with_env(&[("EBID_HOST_LOG", "debug")]);
+    let mut host = bed.host();
     host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
 
     // Another session verifies and then forgets: the host resets a card it verified, so the PIN state ends there.
@@ -22,12 +23,17 @@ fn a_card_reset_by_another_application_is_reconnected_and_its_pin_no_longer_coun
     other.ok(json!({"cmd": "forget", "reader": reader}));
     assert!(!card.card.pin_verified(), "forget reset the card");
 
-    // The first host's connection saw the reset: it reconnects by itself, and its old verification is gone.
+    // The first host's connection saw the reset: it reconnects by itself — the certificate comes from the card,
+    // where the stale handle would have answered an error — and its old verification is gone.
+    card.card.clear_command_log();
     let result = host.ok(json!({"cmd": "read_certificate", "reader": reader}));
     assert_eq!(certificate_of(&result), card.cert.certificate_der);
+    assert!(
+        !card.card.command_log().is_empty(),
+        "read from the card over the new connection"
+    );
     let error = host.fails(sign_challenge(&reader, ORIGIN, &challenge(32), "login"));
     assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
-    assert!(host.stderr().contains("reconnecting"), "{}", host.stderr());
     assert_no_panic(&host);
 }
 
@@ -69,7 +75,9 @@ fn pcscd_stopped_is_pcsc_unavailable_and_the_host_recovers() {
 
     bed.pcscd.stop();
     host.event_named("pcsc_unavailable");
-    // The event thread retries with a back-off, not in a tight loop.
+    // The event thread retries with a back-off, not in a tight loop. The retries are not on the wire (only the
+    // pcsc_available below, once one succeeds), so their debug log lines are what is counted, and the fixed wait
+    // is the window they are counted in: a rate needs one.
     std::thread::sleep(Duration::from_secs(2));
     let retries = host.stderr().matches("PC/SC still unavailable").count();
     assert!((1..=5).contains(&retries), "{retries} retries in 2 s");

@@ -1,7 +1,6 @@
 //! The log: no PIN in it, whatever the level.
 
 use serde_json::json;
-use std::time::Duration;
 use virtual_card::testca::CertOptions;
 
 use crate::common::*;
@@ -40,10 +39,14 @@ fn no_pin_reaches_the_log_even_at_trace_level() {
     }
     host.process.close_stdin();
     host.process.wait_exit(WAIT).unwrap();
-    std::thread::sleep(Duration::from_millis(50));
+    // The host is gone, so the file holds every line it logged; the harness has read the stderr pipe to its end
+    // when it holds as much (the host writes each line to both).
+    let log = std::fs::read_to_string(&log_file).unwrap();
+    eventually("the host's stderr read to its end", || {
+        host.stderr().len() >= log.len()
+    });
 
     let stderr = host.stderr();
-    let log = std::fs::read_to_string(&log_file).unwrap();
     assert!(stderr.contains("TRACE"), "trace logging was on:\n{stderr}");
     assert!(log.contains("APDU"), "the log file got the trace too");
     for pin in [PROFILE_PIN, PROFILE_WRONG_PIN, JPKI_PIN, JPKI_WRONG_PIN] {

@@ -83,6 +83,7 @@ fn loopback_http_origins_only_with_the_test_switch() {
         &card.cert.public_key(),
         &login_digest(portal, &challenge),
     );
+    // The log is the point here: a host with the test switch on must say so where an admin looks.
     assert!(
         host.stderr().contains("EBID_HOST_ALLOW_LOOPBACK_ORIGINS=1"),
         "the switch is logged: {}",

@@ -12,7 +12,8 @@ use crate::emulation::Emulation;
 use crate::vpcd::{self, Request};
 use crate::CardError;
 
-/// How long a card whose reader went away (pcscd stopped) waits between attempts to get back in.
+/// How long a card whose reader went away (pcscd stopped) waits between attempts to get back in: nothing announces
+/// that vpcd listens again, only a connect that succeeds.
 const RECONNECT_INTERVAL: Duration = Duration::from_millis(50);
 /// Command records kept for tests; older ones are dropped.
 const LOG_LIMIT: usize = 1000;
