@@ -80,6 +80,7 @@ fn binary_explains_bad_arguments() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+    // The exit codes are the typed answers; the text is the point of this test: a person reads it.
     assert!(String::from_utf8_lossy(&output.stderr).contains("usage: replica-portal"));
     let dir = temp_dir("cli-bad-ca");
     std::fs::write(dir.join("ca.der"), b"not a certificate").unwrap();
