@@ -1,5 +1,9 @@
-//! Text out of DER string values, decoded by hand from tag + bytes so that Japanese names in any of the
-//! encodings CAs use (UTF8String, BMPString, UniversalString, ...) come out intact.
+//! Text out of DER string values. The TLVs are read with asn1-rs (x509-parser's own); the characters are decoded
+//! here from tag + bytes so that Japanese names in any of the encodings CAs use (UTF8String, BMPString,
+//! UniversalString, ...) come out intact, and a bad byte becomes U+FFFD where asn1-rs's string types would refuse
+//! the whole value.
+
+use x509_parser::der_parser::asn1_rs::{Any, FromBer, Length};
 
 /// ASN.1 universal tag numbers of the string types X.509 names use.
 pub mod tag {
@@ -70,34 +74,25 @@ pub struct Tlv<'a> {
     pub content: &'a [u8],
 }
 
-/// Reads the TLV at the start of `input` and returns it with the rest. Only low tag numbers (< 31) and
-/// definite lengths up to 4 bytes: enough for names, and anything else is `None`, never a panic.
+/// Reads the TLV at the start of `input` (asn1-rs, BER rules: a long-form length need not be minimal) and returns
+/// it with the rest. Only low tag numbers (< 31) and definite lengths: enough for names, and anything else is
+/// `None`, never a panic.
 pub fn read_tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
-    let (&identifier, rest) = input.split_first()?;
+    let &identifier = input.first()?;
     if identifier & 0x1F == 0x1F {
         return None;
     }
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = match first {
-        0x00..=0x7F => (first as usize, rest),
-        0x81..=0x84 => {
-            let n = (first & 0x7F) as usize;
-            let bytes = rest.get(..n)?;
-            (
-                bytes.iter().fold(0usize, |acc, &b| acc << 8 | b as usize),
-                &rest[n..],
-            )
-        }
-        _ => return None,
-    };
-    let content = rest.get(..len)?;
+    let (rest, any) = Any::from_ber(input).ok()?;
+    if !matches!(any.header.length(), Length::Definite(_)) {
+        return None;
+    }
     Some((
         Tlv {
             identifier,
-            tag: (identifier & 0x1F) as u32,
-            content,
+            tag: any.header.tag().0,
+            content: any.data,
         },
-        &rest[len..],
+        rest,
     ))
 }
 
