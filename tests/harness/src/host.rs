@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::{spawner, HarnessError};
 
 /// Origin Chrome passes to the host for the project's extension: its fixed ID (`CHROME_EXTENSION_ID` in
-/// host/src/admin/extension_ids.rs; host-tests checks the two agree). The host serves only known callers, so every
+/// host/src/admin/extension_ids.rs; host/tests/binary/callers.rs checks the two agree). The host serves only known callers, so every
 /// launch must pass one.
 pub const DEFAULT_ORIGIN: &str = "chrome-extension://gbhbffmnghhpjolccbflhlhkcanbdabm/";
 /// The Firefox add-on ID (`FIREFOX_EXTENSION_ID` in host/src/admin/extension_ids.rs).

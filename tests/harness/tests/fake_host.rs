@@ -45,7 +45,7 @@ fn the_renewal_script_wrong_pin_then_the_card_swap() {
     let hello = host.recv(WAIT).unwrap();
     assert_eq!(
         hello,
-        json!({"type": "hello", "version": "9.9.9-fake", "protocol": 1})
+        json!({"type": "hello", "version": "9.9.9-fake", "protocol": ebid_protocol::PROTOCOL_VERSION})
     );
     let readers = host.request(json!({"cmd": "watch"}), WAIT).unwrap();
     assert_eq!(readers["result"]["kind"], "watching");
