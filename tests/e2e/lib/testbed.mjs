@@ -19,7 +19,7 @@ export class Testbed {
     this.child = child;
     this.hello = hello;
     this.dir = dir;
-    /** `PCSCLITE_CSOCK_NAME` and its value: the environment every PC/SC client of this world needs. */
+    /** The environment every PC/SC client and host of this world needs: `PCSCLITE_CSOCK_NAME`, `EBID_HOST_PROFILE_DIR`. */
     this.env = hello.env;
     this.socket = hello.socket;
     this.control = hello.control;

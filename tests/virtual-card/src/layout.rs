@@ -21,7 +21,7 @@ pub mod jpki {
     pub const SIGN_P2: u8 = 0x80;
 }
 
-/// The project's test "e-bidding CA card", described by the host's built-in `ebid-test-ca` profile.
+/// The project's test "e-bidding CA card", described by the example profile `ebid-test-ca` in host/profiles/.
 pub mod profile {
     /// `3B 85 80 01 80 73 00 00 40 B7`: historical bytes announce extended Lc/Le.
     pub const ATR: &[u8] = &[0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0x40, 0xB7];
