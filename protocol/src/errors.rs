@@ -19,6 +19,9 @@ pub enum ErrorCode {
     CardExpired,
     CardError,
     PcscUnavailable,
+    /// Another program holds the card (a PC/SC transaction, or a command the host is still waiting on) longer than
+    /// the host waits for it.
+    ReaderBusy,
     BadRequest,
     UnknownCommand,
     TooLarge,
@@ -31,7 +34,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tables that must cover them all (texts in each language, tests).
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::NoReader,
         ErrorCode::NoCard,
         ErrorCode::CardRemoved,
@@ -45,6 +48,7 @@ impl ErrorCode {
         ErrorCode::CardExpired,
         ErrorCode::CardError,
         ErrorCode::PcscUnavailable,
+        ErrorCode::ReaderBusy,
         ErrorCode::BadRequest,
         ErrorCode::UnknownCommand,
         ErrorCode::TooLarge,
@@ -70,6 +74,7 @@ impl ErrorCode {
             ErrorCode::CardExpired => "CARD_EXPIRED",
             ErrorCode::CardError => "CARD_ERROR",
             ErrorCode::PcscUnavailable => "PCSC_UNAVAILABLE",
+            ErrorCode::ReaderBusy => "READER_BUSY",
             ErrorCode::BadRequest => "BAD_REQUEST",
             ErrorCode::UnknownCommand => "UNKNOWN_COMMAND",
             ErrorCode::TooLarge => "TOO_LARGE",

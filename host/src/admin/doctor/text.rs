@@ -345,6 +345,10 @@ fn error_text(code: ErrorCode) -> Bilingual {
             "ICカードを利用するためのサービス（PC/SC）に接続できません。",
             "The smart card service (PC/SC) is not available.",
         ),
+        ErrorCode::ReaderBusy => (
+            "ほかのプログラムがICカードを使用中です。そのプログラムを終了してから、もう一度操作してください。",
+            "Another program is using the IC card. Close that program and try again.",
+        ),
         ErrorCode::BadRequest => ("要求の形式が正しくありません。", "Malformed request."),
         ErrorCode::UnknownCommand => ("未対応の要求です。", "Unknown command."),
         ErrorCode::TooLarge => ("メッセージが大きすぎます。", "Message too large."),
