@@ -1,6 +1,8 @@
 //! The APDU transport trait: the pipe a card driver talks through, whatever carries the bytes. The product's
 //! implementation over PC/SC is `service::PcscTransport` (service/pcsc_transport.rs); tests use a script.
 
+use super::OverBudget;
+
 /// Sends one command APDU and returns the whole response (data followed by SW1 SW2).
 pub trait ApduTransport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
@@ -16,4 +18,7 @@ pub enum TransportError {
     NoService,
     #[error("transport error: {0}")]
     Other(String),
+    /// The operation used up its budget of APDUs or time ([`super::Budgeted`]); nothing more is sent.
+    #[error(transparent)]
+    OverBudget(OverBudget),
 }

@@ -90,6 +90,9 @@ impl From<CardError> for ErrorInfo {
             CardError::Transport(TransportError::Other(detail)) => {
                 ErrorInfo::new(ErrorCode::CardError).with_detail(detail)
             }
+            CardError::Transport(TransportError::OverBudget(over)) => {
+                ErrorInfo::new(ErrorCode::CardError).with_detail(over.to_string())
+            }
             CardError::Malformed(detail) => {
                 ErrorInfo::new(ErrorCode::CardError).with_detail(detail)
             }

@@ -141,6 +141,8 @@ pub fn sha256_digest_info(digest: &[u8; 32]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::card::{Budget, Budgeted, OverBudget, TransportError, MAX_APDUS_PER_OPERATION};
+    use ebid_protocol::{ErrorCode, ErrorInfo};
 
     #[test]
     fn der_lengths() {
@@ -154,6 +156,40 @@ mod tests {
         assert!(der_length(&[0x30, 0x80]).is_err());
         assert!(der_length(&[0x30, 0x84, 1, 2, 3, 4]).is_err());
         assert!(der_length(&[0x30, 0x83, 0x01, 0x00, 0x00]).is_err());
+    }
+
+    /// Answers each READ BINARY with the next byte of a 16 KiB certificate's header and zeros, one byte at a time.
+    struct OneByteAtATime {
+        offset: usize,
+    }
+
+    impl ApduTransport for OneByteAtATime {
+        fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+            let byte = [0x30, 0x82, 0x3F, 0xF0]
+                .get(self.offset)
+                .copied()
+                .unwrap_or(0);
+            self.offset += 1;
+            Ok(vec![byte, 0x90, 0x00])
+        }
+    }
+
+    #[test]
+    fn a_card_answering_one_byte_per_read_costs_the_budget_not_the_file() {
+        let mut t = Budgeted::new(OneByteAtATime { offset: 0 }, Budget::OPERATION);
+        let error = read_der_file(&mut t, false).unwrap_err();
+        let over = OverBudget::Commands(MAX_APDUS_PER_OPERATION);
+        assert_eq!(
+            error,
+            CardError::Transport(TransportError::OverBudget(over))
+        );
+        assert_eq!(t.sent(), MAX_APDUS_PER_OPERATION);
+        let info = ErrorInfo::from(error);
+        assert_eq!(info.code, ErrorCode::CardError);
+        assert_eq!(
+            info.detail.as_deref(),
+            Some("the card needed more than 256 commands")
+        );
     }
 
     #[test]

@@ -8,13 +8,14 @@ use pcsc::{Card, Context, Disposition, Protocols, ShareMode};
 
 use super::pcsc_transport::PcscTransport;
 use super::reader_features::verify_pin_direct_of;
-use crate::card::CardError;
+use crate::card::{Budget, Budgeted, CardError};
 use crate::drivers::{detect_driver, CardDriver, Profile};
 
 /// What a command may touch while it holds the card.
 pub struct CardIo<'a, 'card> {
     pub driver: &'a dyn CardDriver,
-    pub transport: &'a mut PcscTransport<'card>,
+    /// APDUs under the operation's budget ([`Budget::OPERATION`]); `inner_mut()` for the reader's control codes.
+    pub transport: &'a mut Budgeted<PcscTransport<'card>>,
     /// The PIN was verified through this connection.
     pub verified: &'a mut bool,
     pub certificate: &'a mut Option<Vec<u8>>,
@@ -40,6 +41,8 @@ pub enum RunError {
     Command {
         error: ErrorInfo,
         last_pcsc: Option<pcsc::Error>,
+        /// The command ran out of its budget: the card is in an unknown state, its connection must be reset.
+        over_budget: bool,
     },
 }
 
@@ -49,6 +52,7 @@ pub enum OpenError {
     Detect {
         error: CardError,
         last_pcsc: Option<pcsc::Error>,
+        over_budget: bool,
     },
 }
 
@@ -74,13 +78,18 @@ impl CardSession {
         let pin_pad = verify_pin_direct_of(&card);
         let detected = match card.transaction() {
             Ok(tx) => {
-                let mut transport = PcscTransport::new(&tx);
+                let mut transport = Budgeted::new(PcscTransport::new(&tx), Budget::OPERATION);
                 let driver = detect_driver(&atr, &mut transport, profiles);
-                log::debug!("driver detection: {} APDUs", transport.apdu_count());
-                let last_pcsc = transport.last_error();
+                log::debug!("driver detection: {} APDUs", transport.sent());
+                let over_budget = transport.exceeded().is_some();
+                let last_pcsc = transport.inner_mut().last_error();
                 drop(transport);
                 drop(tx);
-                driver.map_err(|error| OpenError::Detect { error, last_pcsc })
+                driver.map_err(|error| OpenError::Detect {
+                    error,
+                    last_pcsc,
+                    over_budget,
+                })
             }
             Err(e) => Err(OpenError::Pcsc(e)),
         };
@@ -97,7 +106,14 @@ impl CardSession {
                 })
             }
             Err(e) => {
-                close(card, Disposition::LeaveCard);
+                // A card that ran detection out of its budget is left reset, not half way through a chain.
+                let disposition = match e {
+                    OpenError::Detect {
+                        over_budget: true, ..
+                    } => Disposition::ResetCard,
+                    _ => Disposition::LeaveCard,
+                };
+                close(card, disposition);
                 Err(e)
             }
         }
@@ -113,7 +129,7 @@ impl CardSession {
             return Err(RunError::Begin(pcsc::Error::InvalidHandle));
         };
         let tx = card.transaction().map_err(RunError::Begin)?;
-        let mut transport = PcscTransport::new(&tx);
+        let mut transport = Budgeted::new(PcscTransport::new(&tx), Budget::OPERATION);
         let mut io = CardIo {
             driver: self.driver.as_ref(),
             transport: &mut transport,
@@ -122,7 +138,8 @@ impl CardSession {
             pin_pad: self.pin_pad,
         };
         let result = op(&mut io);
-        let (apdus, last_pcsc) = (transport.apdu_count(), transport.last_error());
+        let (apdus, over_budget) = (transport.sent(), transport.exceeded().is_some());
+        let last_pcsc = transport.inner_mut().last_error();
         drop(transport);
         if let Err((tx, e)) = tx.end(Disposition::LeaveCard) {
             log::debug!("ending the transaction failed: {e}");
@@ -130,7 +147,18 @@ impl CardSession {
         }
         match result {
             Ok(value) => Ok((value, apdus)),
-            Err(error) => Err(RunError::Command { error, last_pcsc }),
+            Err(error) => Err(RunError::Command {
+                error,
+                last_pcsc,
+                over_budget,
+            }),
+        }
+    }
+
+    /// Disconnects and resets the card, whatever state it was left in (a command ran out of its budget).
+    pub fn reset(mut self) {
+        if let Some(card) = self.card.take() {
+            close(card, Disposition::ResetCard);
         }
     }
 

@@ -120,7 +120,9 @@ impl CardService {
                         stale_session: false,
                     })
                 }
-                Err(OpenError::Detect { error, last_pcsc }) => {
+                Err(OpenError::Detect {
+                    error, last_pcsc, ..
+                }) => {
                     return Err(Failure::During {
                         error: error.into(),
                         last_pcsc,
@@ -141,14 +143,21 @@ impl CardService {
                     stale_session,
                 })
             }
-            Err(RunError::Command { error, last_pcsc }) => {
+            Err(RunError::Command {
+                error,
+                last_pcsc,
+                over_budget,
+            }) => {
                 let broken = last_pcsc.is_some_and(|e| {
                     matches!(
                         classify(e),
                         Fault::ServiceGone | Fault::CardGone | Fault::NoCard
                     )
                 });
-                if broken {
+                if over_budget {
+                    log::warn!("{reader:?}: resetting the card after a command over its budget");
+                    session.reset();
+                } else if broken {
                     session.close();
                 } else {
                     self.sessions.insert(reader.to_owned(), session);

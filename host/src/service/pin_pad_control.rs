@@ -23,6 +23,7 @@ pub fn verify_on_pin_pad(io: &mut CardIo<'_, '_>) -> Result<(), ErrorInfo> {
         .verify_pin_direct_structure(PIN_PAD_TIMEOUT_SECS);
     let answer = io
         .transport
+        .inner_mut()
         .control(code, &structure)
         .map_err(CardError::Transport)?;
     Ok(outcome(&answer)?)

@@ -98,3 +98,41 @@ fn pcscd_stopped_is_pcsc_unavailable_and_the_host_recovers() {
     assert_eq!(certificate_of(&result), card.cert.certificate_der);
     assert_no_panic(&host);
 }
+
+#[test]
+fn a_card_answering_one_byte_per_read_binary_is_stopped_by_the_budget_and_reset() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card5"));
+    let _inserted = bed.insert(&card.card, 0);
+    let reader = bed.reader(0);
+    let mut host = bed.host();
+    host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
+
+    // From now on every READ BINARY returns one byte: the certificate would take one APDU per byte.
+    card.card.limit_read_binary(Some(1));
+    card.card.clear_command_log();
+    let started = std::time::Instant::now();
+    let error = host.fails(json!({"cmd": "read_certificate", "reader": reader}));
+    let took = started.elapsed();
+    assert_eq!(code(&error), "CARD_ERROR", "{error}");
+    let limit = ebid_host::card::MAX_APDUS_PER_OPERATION;
+    assert_eq!(
+        error["detail"],
+        format!("the card needed more than {limit} commands")
+    );
+    let sent = card.card.command_log().len();
+    assert_eq!(
+        sent, limit as usize,
+        "the budget, not the certificate's length"
+    );
+    eprintln!("budget error after {sent} APDUs in {took:?}");
+
+    // The card was reset, not left half way: its PIN no longer counts, and a normal card reads again.
+    assert!(!card.card.pin_verified(), "the card was reset");
+    card.card.limit_read_binary(None);
+    let result = host.ok(json!({"cmd": "read_certificate", "reader": reader}));
+    assert_eq!(certificate_of(&result), card.cert.certificate_der);
+    let error = host.fails(sign_challenge(&reader, ORIGIN, &challenge(32), "login"));
+    assert_eq!(code(&error), "PIN_REQUIRED", "{error}");
+    assert_no_panic(&host);
+}

@@ -113,6 +113,12 @@ impl VirtualCard {
         self.lock().inserted
     }
 
+    /// Fault mode: every READ BINARY answers at most `bytes` bytes (and 9000) whatever it asked for, as a faulty or
+    /// hostile card might; `None` makes the card normal again.
+    pub fn limit_read_binary(&self, bytes: Option<usize>) {
+        self.lock().emulation.set_read_binary_limit(bytes);
+    }
+
     /// The next APDU closes the connection without an answer, as if the card were pulled out mid-command.
     pub fn remove_on_next_apdu(&self) {
         self.vanish_when(|_| true);

@@ -34,6 +34,8 @@ pub struct Emulation {
     key: Option<RsaPrivateKey>,
     pin: PinCounter,
     session: Session,
+    /// Fault mode: READ BINARY answers at most this many bytes, with 9000, whatever Le asked for.
+    read_binary_limit: Option<usize>,
 }
 
 impl Emulation {
@@ -52,6 +54,7 @@ impl Emulation {
                 config.tries_left.unwrap_or(max_tries),
             ),
             session: Session::default(),
+            read_binary_limit: None,
         })
     }
 
@@ -81,6 +84,12 @@ impl Emulation {
 
     pub fn pin_verified(&self) -> bool {
         self.session.pin_verified
+    }
+
+    /// Fault mode (a faulty or hostile card): every READ BINARY answers at most `bytes` bytes and 9000, however
+    /// many were asked for; `None` is the normal card.
+    pub fn set_read_binary_limit(&mut self, bytes: Option<usize>) {
+        self.read_binary_limit = bytes;
     }
 
     /// Power on, power off, reset, or a fresh insertion.
@@ -206,9 +215,12 @@ impl Emulation {
         if offset > content.len() {
             return apdu::status(sw::OFFSET_OUTSIDE_EF);
         }
+        let available = &content[offset..];
+        if let Some(limit) = self.read_binary_limit {
+            return apdu::response(&available[..available.len().min(limit)], sw::OK);
+        }
         // A vpcd frame holds at most 65535 bytes, SW included.
         let wanted = le.min(u16::MAX as usize - 2);
-        let available = &content[offset..];
         if available.len() < le {
             apdu::response(&available[..available.len().min(wanted)], sw::END_OF_FILE)
         } else {

@@ -75,6 +75,25 @@ fn profile_card_reads_its_certificate_with_one_extended_read_binary() {
 }
 
 #[test]
+fn the_read_binary_fault_mode_answers_one_byte_at_a_time() {
+    let (card, cert) = profile_card("card1");
+    card.transmit(&apdu([0, 0xA4, 4, 0x0C], profile::AID, None));
+    card.transmit(&apdu([0, 0xA4, 2, 0x0C], &[0xC0, 0x01], None));
+    card.limit_read_binary(Some(1));
+    let response = card.transmit(&[0, 0xB0, 0, 0, 0, 0, 0]);
+    assert_eq!(response, [cert.certificate_der[0], 0x90, 0x00]);
+    let response = card.transmit(&[0, 0xB0, 0, 5, 0]);
+    assert_eq!(response, [cert.certificate_der[5], 0x90, 0x00]);
+    card.limit_read_binary(None);
+    let response = card.transmit(&[0, 0xB0, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        response.len(),
+        cert.certificate_der.len() + 2,
+        "a normal card again"
+    );
+}
+
+#[test]
 fn profile_pin_counts_down_blocks_and_survives_power_cycles() {
     let (card, _) = profile_card("card2");
     card.transmit(&apdu([0, 0xA4, 4, 0x0C], profile::AID, None));
