@@ -6,6 +6,7 @@ import init, {
   bg_port_opened,
   bg_port_message,
   bg_port_closed,
+  bg_diagnose,
 } from './pkg/ebid_extension.js';
 
 const DYNAMIC_SCRIPT_ID = 'ebid-portal-extra-origins';
@@ -123,6 +124,9 @@ chrome.runtime.onConnect.addListener((port) => {
   });
 });
 
-// Wake on browser start and install so the extra-origin content script is registered early.
-chrome.runtime.onStartup.addListener(() => {});
-chrome.runtime.onInstalled.addListener(() => {});
+// Wake on browser start and install so the extra-origin content script is registered early, and run the diagnosis
+// then so the toolbar badge shows trouble (host missing, no reader, card expiring) without opening the popup. The
+// popup and the options page refresh the badge each time they diagnose.
+const badgeCheck = () => ready.then(() => bg_diagnose()).catch(() => {});
+chrome.runtime.onStartup.addListener(badgeCheck);
+chrome.runtime.onInstalled.addListener(badgeCheck);

@@ -474,3 +474,19 @@ fn is_dialog_page(sender: &JsValue) -> bool {
             || url.starts_with(&format!("{expected}?"))
     })
 }
+
+thread_local! {
+    /// The badge's diagnosis run, if one is going.
+    static BADGE_PROBE: RefCell<Option<Rc<super::diagnose::Probe>>> = const { RefCell::new(None) };
+}
+
+/// Runs the diagnosis for the toolbar badge only (background.js: on browser start and on install/update; the popup
+/// and the options page refresh it whenever they run theirs).
+#[wasm_bindgen]
+pub fn bg_diagnose() {
+    sweep();
+    let probe = super::diagnose::start(|_| {});
+    if let Some(previous) = BADGE_PROBE.with(|p| p.borrow_mut().replace(probe)) {
+        bury(previous);
+    }
+}

@@ -132,3 +132,29 @@ fn get_path(path: &[&str]) -> Option<JsValue> {
 pub fn to_json(value: &JsValue) -> Option<String> {
     js_sys::JSON::stringify(value).ok()?.as_string()
 }
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeText, catch)]
+    fn set_badge_text_raw(details: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor, catch)]
+    fn set_badge_color_raw(details: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setTitle, catch)]
+    fn set_action_title_raw(details: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    pub fn now_ms() -> f64;
+}
+
+/// The toolbar button's badge (text, colour) and tooltip. Silent where the browser has no `chrome.action`.
+pub fn set_badge(text: &str, color: &str, title: &str) {
+    let details = |key: &str, value: &str| {
+        let o = js_sys::Object::new();
+        let _ = Reflect::set(&o, &key.into(), &value.into());
+        o.into()
+    };
+    let _ = set_badge_text_raw(&details("text", text));
+    if !text.is_empty() {
+        let _ = set_badge_color_raw(&details("color", color));
+    }
+    let _ = set_action_title_raw(&details("title", title));
+}
