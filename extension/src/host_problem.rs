@@ -4,6 +4,12 @@
 use ebid_protocol::{HostMessage, PROTOCOL_VERSION};
 use serde::{Deserialize, Serialize};
 
+/// The host protocols this extension works with — the code side of the compatibility table in
+/// extension/README.md ("Versions"). A host below the range is too old (update the host); above it, the extension
+/// is too old (update the extension). Widen the range only when the extension really speaks both protocols.
+pub const ACCEPTED_HOST_PROTOCOLS: std::ops::RangeInclusive<u32> =
+    PROTOCOL_VERSION..=PROTOCOL_VERSION;
+
 /// How long the host gets to send its Hello before it counts as "not answering".
 pub const HELLO_TIMEOUT_MS: u32 = 5_000;
 
@@ -47,10 +53,10 @@ pub fn classify_disconnect(message: Option<&str>, hello_seen: bool) -> HostProbl
 /// Checks the host's first message. `Ok(version)` when it is a Hello with our protocol number.
 pub fn check_hello(message: &HostMessage) -> Result<String, HostProblem> {
     match message {
-        HostMessage::Hello { version, protocol } if *protocol == PROTOCOL_VERSION => {
+        HostMessage::Hello { version, protocol } if ACCEPTED_HOST_PROTOCOLS.contains(protocol) => {
             Ok(version.clone())
         }
-        HostMessage::Hello { version, protocol } if *protocol < PROTOCOL_VERSION => {
+        HostMessage::Hello { version, protocol } if protocol < ACCEPTED_HOST_PROTOCOLS.start() => {
             Err(HostProblem::TooOld {
                 host_version: version.clone(),
                 protocol: *protocol,
