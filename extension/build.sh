@@ -5,6 +5,11 @@
 # and the test builds the browser tests load (loopback portal origins, devPortalOrigins switch):
 #   out/extension/chrome-test/, out/extension/firefox-test/
 # Idempotent: installs the wasm target and the exact wasm-bindgen CLI only when missing.
+# The version written into every built manifest is the workspace version (root Cargo.toml, [workspace.package]) —
+# the one the host reports too; the source manifests must carry the same number (checked here).
+# The icons (icons/icon-{16,32,48,128}.png) are rendered from extension/icons/icon.svg with rsvg-convert
+# (Debian librsvg2-bin).
+# Store packages (zip, xpi) and the self-hosted update manifests: scripts/package.sh, after this.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -60,6 +65,20 @@ for candidate in "$here/node_modules/.bin/wasm-opt" "$root/tests/e2e/node_module
 done
 [ -n "$wasm_opt" ] || say "wasm-opt not found (optional: npm install binaryen in extension/)"
 
+version="$(awk '/^\[workspace.package\]/ { inside = 1; next } /^\[/ { inside = 0 }
+  inside && /^version *=/ { gsub(/version *= *|"/, ""); print; exit }' "$root/Cargo.toml")"
+[ -n "$version" ] || { say "no version in [workspace.package] of Cargo.toml" >&2; exit 1; }
+say "version $version (workspace)"
+
+# Icons: one SVG, every size the browsers and stores ask for.
+command -v rsvg-convert >/dev/null || { say "rsvg-convert missing: apt-get install librsvg2-bin (scripts/setup.sh)" >&2; exit 1; }
+icons="$out/icons"
+rm -rf "$icons"
+mkdir -p "$icons"
+for size in 16 32 48 128; do
+  rsvg-convert -w "$size" -h "$size" "$here/icons/icon.svg" -o "$icons/icon-$size.png"
+done
+
 pkg="$out/pkg"
 test_pkg="$out/pkg-test"
 build_wasm test "$test_pkg"
@@ -72,16 +91,18 @@ assemble() {
   mkdir -p "$dir/pkg"
   cp -R "$here/static/." "$dir/"
   cp "$here/managed_schema.json" "$dir/"
-  if [ -n "$loopback" ]; then
-    python3 - "$here/$manifest" "$dir/manifest.json" <<'PY'
+  cp -R "$icons" "$dir/icons"
+  python3 - "$here/$manifest" "$dir/manifest.json" "$version" "$loopback" <<'PY'
 import json, sys
-manifest = json.load(open(sys.argv[1], encoding="utf-8"))
-manifest["host_permissions"] += ["http://127.0.0.1/*", "http://localhost/*"]
-json.dump(manifest, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False, indent=2)
+source, target, version, loopback = sys.argv[1:5]
+manifest = json.load(open(source, encoding="utf-8"))
+if manifest["version"] != version:
+    sys.exit(f"{source}: version {manifest['version']} differs from the workspace version {version} (Cargo.toml)")
+manifest["version"] = version
+if loopback:
+    manifest["host_permissions"] += ["http://127.0.0.1/*", "http://localhost/*"]
+json.dump(manifest, open(target, "w", encoding="utf-8"), ensure_ascii=False, indent=2)
 PY
-  else
-    cp "$here/$manifest" "$dir/manifest.json"
-  fi
   cp "$from/ebid_extension.js" "$from/ebid_extension_bg.wasm" "$dir/pkg/"
   say "$name: $dir"
 }

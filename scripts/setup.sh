@@ -15,7 +15,7 @@ as_root() {
 # Debian packages: a C toolchain for the -sys crates, PC/SC daemon + virtual reader driver, headers for the pcsc crate, Chromium for the browser
 # tests and the demo with a Japanese font for its screenshots, Node.js for Playwright.
 # chromium-l10n: the Japanese browser UI, which the extension's dialog language follows.
-packages=(gcc libc6-dev pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n fonts-ipafont-gothic nodejs npm python3 ca-certificates)
+packages=(librsvg2-bin gcc libc6-dev pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n fonts-ipafont-gothic nodejs npm python3 ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -18,6 +18,9 @@ cargo clippy -p ebid-extension --target wasm32-unknown-unknown -q -- -D warnings
 step "build the extension (wasm)"
 extension/build.sh
 
+step "store packages: zip + xpi, store-zip check (no key, no loopback, no test files), web-ext lint (0 errors)"
+scripts/package.sh --no-build
+
 step "cargo test --workspace"
 cargo test --workspace
 
