@@ -264,6 +264,116 @@ test('options page tells a host that is too old, one that does not answer, and a
   await page.close();
 });
 
+/** The toolbar popup (popup.html), opened as a page at the popup's size; returns what it shows. */
+async function openPopup() {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 368, height: 320 });
+  await page.goto(`${EXTENSION_ORIGIN}/popup.html`);
+  await page.waitForFunction(() => document.getElementById('popup').dataset.status !== 'checking', null, {
+    timeout: 10000,
+  });
+  const shown = await page.evaluate(() => {
+    const text = (id) => document.getElementById(id).textContent.trim();
+    const visible = (id) => !document.getElementById(id).hidden;
+    return {
+      status: document.getElementById('popup').dataset.status,
+      expiry: document.getElementById('popup').dataset.expiry,
+      message: text('popup-message'),
+      host: text('popup-host'),
+      readers: text('popup-readers'),
+      card: visible('popup-card'),
+      holder: text('popup-holder'),
+      organization: text('popup-organization'),
+      expiryDate: text('popup-expiry'),
+      daysLeft: text('popup-days-left'),
+      warning: visible('popup-expiry-warning') ? text('popup-expiry-warning') : null,
+      link: text('popup-open-options'),
+    };
+  });
+  const badge = await serviceWorker.evaluate(() => chrome.action.getBadgeText({}));
+  return { page, shown, badge };
+}
+
+async function popupScreenshot(page, name) {
+  if (process.env.EBID_SCREENSHOTS) {
+    await page.screenshot({ path: join(process.env.EBID_SCREENSHOTS, `popup-${name}.png`), fullPage: true });
+  }
+}
+
+test('toolbar popup: host missing, no reader, no card — and the badge shows trouble', async () => {
+  installHost(false);
+  let { page, shown, badge } = await openPopup();
+  assert.equal(shown.status, 'host-missing');
+  assert.match(shown.message, /インストールされていません/);
+  assert.equal(shown.host, 'インストールされていません');
+  assert.equal(shown.card, false);
+  assert.equal(shown.link, '詳しい診断を開く');
+  assert.equal(badge, '!', 'the badge shows the missing host');
+  await popupScreenshot(page, 'host-missing');
+  await page.close();
+
+  installHost(true);
+  setHostMode({ no_reader: true });
+  ({ page, shown, badge } = await openPopup());
+  assert.equal(shown.status, 'no-reader');
+  assert.match(shown.message, /ICカードリーダーが接続されていません/);
+  assert.equal(shown.host, 'インストール済み・応答あり（ebid-host 9.9.9-fake）');
+  assert.equal(shown.readers, '見つかりません');
+  assert.equal(badge, '!', 'the badge shows the missing reader');
+  await popupScreenshot(page, 'no-reader');
+  await page.close();
+
+  setHostMode({ no_card: true });
+  ({ page, shown, badge } = await openPopup());
+  assert.equal(shown.status, 'no-card');
+  assert.match(shown.message, /ICカードが挿入されていません/);
+  assert.equal(shown.readers, 'Fake Reader 00 00');
+  assert.equal(shown.card, false);
+  assert.equal(badge, '', 'no card is no trouble');
+  await popupScreenshot(page, 'no-card');
+  await page.close();
+});
+
+test('toolbar popup: whose card, until when, days left; a warning within 60 days; link to the full diagnosis', async () => {
+  installHost(true);
+  setHostMode({});
+  let { page, shown, badge } = await openPopup();
+  assert.equal(shown.status, 'card-ok');
+  assert.equal(shown.expiry, 'ok');
+  assert.equal(shown.holder, '札幌 太郎');
+  assert.equal(shown.organization, '株式会社旧カード');
+  assert.equal(shown.expiryDate, '2099-01-01');
+  assert.match(shown.daysLeft, /^あと \d+ 日$/);
+  assert.equal(shown.warning, null);
+  assert.equal(badge, '');
+  await popupScreenshot(page, 'card-ok');
+  // The link opens the options page (the full diagnosis).
+  const opened = context.waitForEvent('page');
+  await page.click('#popup-open-options');
+  const options = await opened;
+  await options.waitForURL(`${EXTENSION_ORIGIN}/options.html`);
+  assert.equal((await diagnosis(options)).status, 'card-ok');
+  await options.close();
+  if (!page.isClosed()) await page.close();
+
+  setHostMode({ expires_in_days: 30 });
+  ({ page, shown, badge } = await openPopup());
+  assert.equal(shown.status, 'card-ok');
+  assert.equal(shown.expiry, 'soon');
+  assert.equal(shown.daysLeft, 'あと 30 日');
+  assert.match(shown.warning, /あと 30 日です（60 日以内）。期限が切れる前にICカードの更新を行ってください。/);
+  assert.equal(badge, '!', 'the badge warns of the coming expiry');
+  await popupScreenshot(page, 'card-expiring');
+  await page.close();
+
+  setHostMode({ expires_in_days: 61 });
+  ({ page, shown, badge } = await openPopup());
+  assert.equal(shown.expiry, 'ok');
+  assert.equal(shown.warning, null);
+  assert.equal(badge, '');
+  await page.close();
+});
+
 test('test switch: loopback portal origins are registered from the options page; others are refused', async () => {
   const page = await openOptions();
   assert.equal(await page.locator('#dev-origins-section').isVisible(), true, 'the test build shows the switch');
@@ -572,6 +682,8 @@ test('the production build: https portals only, no web-accessible resources, no 
   assert.deepEqual(manifest.host_permissions, ['https://www.ebid.city.sapporo.jp/*']);
   for (const permission of manifest.host_permissions) assert.ok(!/127\.0\.0\.1|localhost|\[::1\]/.test(permission));
   assert.equal(manifest.web_accessible_resources, undefined);
+  assert.equal(manifest.action.default_popup, 'popup.html');
+  for (const size of ['16', '32', '48', '128']) assert.ok(existsSync(join(productionDir, manifest.icons[size])));
   for (const script of manifest.content_scripts) assert.deepEqual(script.matches, ['https://www.ebid.city.sapporo.jp/*']);
   // The test build differs only by the loopback host permissions.
   const testManifest = JSON.parse(readFileSync(join(extensionDir, 'manifest.json'), 'utf8'));

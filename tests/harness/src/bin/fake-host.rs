@@ -20,6 +20,9 @@
 //! - `expired`: the current card's certificate has expired;
 //! - `same_card_first`: during the swap the current card goes back in first (and out again) before the new one;
 //! - `hang_on`: a command name (`sign_challenge` …) that is never answered, like a host stuck in a driver.
+//! - `no_reader`: PC/SC lists no reader (`list_readers` answers an empty list);
+//! - `no_card`: the reader is empty (`card_present: false`; reading answers `NO_CARD`);
+//! - `expires_in_days`: the current card's certificate ends this many days from now (the popup's renewal warning).
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -61,6 +64,9 @@ struct Mode {
     expired: bool,
     same_card_first: bool,
     hang_on: Option<String>,
+    no_reader: bool,
+    no_card: bool,
+    expires_in_days: Option<i64>,
 }
 
 /// A card of the script, with what the browser test's portal expects of it.
@@ -126,7 +132,7 @@ impl Script {
     fn reader(&self) -> ReaderInfo {
         ReaderInfo {
             name: READER.into(),
-            card_present: true,
+            card_present: !self.mode.no_card,
             atr: Some("3B00".into()),
             pin_pad: self.mode.pin_pad,
         }
@@ -135,16 +141,23 @@ impl Script {
     fn answer(&mut self, command: &Command) -> Result<Reply, ErrorInfo> {
         let (card, index) = self.card();
         match command {
+            Command::ListReaders if self.mode.no_reader => Ok(Reply::Readers { readers: vec![] }),
             Command::ListReaders => Ok(Reply::Readers {
                 readers: vec![self.reader()],
             }),
+            Command::ReadCertificate { .. } if self.mode.no_card => {
+                Err(ErrorInfo::new(ErrorCode::NoCard))
+            }
             Command::Watch => Ok(Reply::Watching {
                 readers: vec![self.reader()],
             }),
-            Command::ReadCertificate { .. } => Ok(Reply::Certificate(certificate(
-                card,
-                self.mode.expired && index == 0,
-            ))),
+            Command::ReadCertificate { .. } => {
+                let mut info = certificate(card, self.mode.expired && index == 0);
+                if let (Some(days), 0) = (self.mode.expires_in_days, index) {
+                    info.summary.not_after = utc_in_days(days);
+                }
+                Ok(Reply::Certificate(info))
+            }
             Command::PinStatus { .. } => Ok(Reply::PinStatus(PinInfo {
                 tries_left: Some(self.tries[index]),
                 blocked: self.tries[index] == 0,
@@ -209,6 +222,31 @@ fn certificate(card: &Card, expired: bool) -> CertificateInfo {
             sha256_fingerprint: card.fingerprint_byte.repeat(32),
         },
     }
+}
+
+/// `days` days from now, as the host writes times (`2025-01-31T12:00:00Z`).
+fn utc_in_days(days: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let t = now + days * 86_400;
+    let (day, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3_600,
+        secs % 3_600 / 60,
+        secs % 60
+    )
 }
 
 /// The bidder takes the current card out and puts the new one in (the current one first, once, if asked).
