@@ -1,20 +1,71 @@
-//! The commands on the card in one reader: certificate, PIN status, PIN (typed or on the reader's pad), one
-//! signature per verified PIN, forget. Each runs through `with_card` (connection.rs).
+//! The commands on the card in one reader, as its card thread runs them (lanes.rs): certificate, PIN status, PIN
+//! (typed or on the reader's pad), one signature per verified PIN, forget. Each runs through `with_card`
+//! (connection.rs).
 
 use std::time::SystemTime;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use ebid_protocol::{CertificateInfo, ErrorCode, ErrorInfo, Pin, PinInfo};
+use ebid_protocol::{CertificateInfo, ErrorCode, ErrorInfo, Pin, PinInfo, Reply};
 
+use super::challenge::signature_reply;
+use super::connection::ReaderConnection;
+use super::lanes::Claim;
 use super::pin_pad_control;
-use super::CardService;
 use crate::cert_summary;
 
-impl CardService {
-    /// The certificate of the card in `reader` with its summary. Read once per card connection.
-    pub fn read_certificate(&mut self, reader: &str) -> Result<CertificateInfo, ErrorInfo> {
-        let (der, card_type) = self.with_card(reader, "read_certificate", &mut |io| {
+/// One command on one card. A PIN in it is wiped when the command is dropped, run or not.
+pub enum CardOp {
+    ReadCertificate,
+    PinStatus,
+    /// `None`: on the reader's PIN pad.
+    VerifyPin(Option<Pin>),
+    /// The digest `sign_challenge` computed (service/challenge.rs).
+    Sign([u8; 32]),
+    Forget,
+}
+
+impl CardOp {
+    /// The wire name of the command, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CardOp::ReadCertificate => "read_certificate",
+            CardOp::PinStatus => "pin_status",
+            CardOp::VerifyPin(_) => "verify_pin",
+            CardOp::Sign(_) => "sign_challenge",
+            CardOp::Forget => "forget",
+        }
+    }
+
+    /// The bidder types the PIN on the reader: the command takes as long as they do.
+    pub fn uses_pin_pad(&self) -> bool {
+        matches!(self, CardOp::VerifyPin(None))
+    }
+
+    pub fn run(self, connection: &mut ReaderConnection, claim: &Claim) -> Result<Reply, ErrorInfo> {
+        match self {
+            CardOp::ReadCertificate => Ok(Reply::Certificate(connection.read_certificate(claim)?)),
+            CardOp::PinStatus => Ok(Reply::PinStatus(connection.pin_status(claim)?)),
+            CardOp::VerifyPin(pin) => {
+                connection.verify_pin(claim, pin.as_ref())?;
+                Ok(Reply::PinVerified)
+            }
+            CardOp::Sign(digest) => {
+                let signature = connection.sign_once(claim, &digest)?;
+                Ok(signature_reply(&signature, &digest))
+            }
+            CardOp::Forget => {
+                connection.forget();
+                Ok(Reply::Forgotten)
+            }
+        }
+    }
+}
+
+impl ReaderConnection {
+    /// The certificate of the card with its summary. Read once per card connection.
+    fn read_certificate(&mut self, claim: &Claim) -> Result<CertificateInfo, ErrorInfo> {
+        let (der, card_type) = self.with_card(claim, "read_certificate", &mut |io| {
             if io.certificate.is_none() {
                 *io.certificate = Some(io.driver.read_certificate(io.transport)?);
             }
@@ -25,16 +76,16 @@ impl CardService {
         })?;
         let summary = cert_summary::summarize(&der, SystemTime::now())?;
         Ok(CertificateInfo {
-            reader: reader.to_owned(),
+            reader: self.reader().to_owned(),
             card_type,
             certificate: BASE64.encode(&der),
             summary,
         })
     }
 
-    /// Tries left, blocked state and the PIN rules of the card in `reader`.
-    pub fn pin_status(&mut self, reader: &str) -> Result<PinInfo, ErrorInfo> {
-        self.with_card(reader, "pin_status", &mut |io| {
+    /// Tries left, blocked state and the PIN rules of the card.
+    fn pin_status(&mut self, claim: &Claim) -> Result<PinInfo, ErrorInfo> {
+        self.with_card(claim, "pin_status", &mut |io| {
             let state = io.driver.pin_status(io.transport)?;
             let rules = io.driver.pin_rules();
             Ok(PinInfo {
@@ -49,8 +100,8 @@ impl CardService {
     }
 
     /// Verifies the PIN, or with `pin: None` asks for it on the reader's PIN pad.
-    pub fn verify_pin(&mut self, reader: &str, pin: Option<&Pin>) -> Result<(), ErrorInfo> {
-        self.with_card(reader, "verify_pin", &mut |io| {
+    fn verify_pin(&mut self, claim: &Claim, pin: Option<&Pin>) -> Result<(), ErrorInfo> {
+        self.with_card(claim, "verify_pin", &mut |io| {
             *io.verified = false;
             match pin {
                 Some(pin) => io.driver.verify_pin(io.transport, pin)?,
@@ -61,16 +112,12 @@ impl CardService {
         })
     }
 
-    /// Signs `digest` with the card in `reader`, which needs a PIN verified on this very connection. Once the
-    /// signing command was attempted the card is forgotten, whether it signed or failed: one verified PIN, one
-    /// signature. Forgetting resets a verified card, which logs it out; the next signature needs `verify_pin`.
-    pub(super) fn sign_once(
-        &mut self,
-        reader: &str,
-        digest: &[u8; 32],
-    ) -> Result<Vec<u8>, ErrorInfo> {
+    /// Signs `digest`, which needs a PIN verified on this very connection. Once the signing command was attempted
+    /// the card is forgotten, whether it signed or failed: one verified PIN, one signature. Forgetting resets a
+    /// verified card, which logs it out; the next signature needs `verify_pin`.
+    fn sign_once(&mut self, claim: &Claim, digest: &[u8; 32]) -> Result<Vec<u8>, ErrorInfo> {
         let mut pin_spent = false;
-        let signed = self.with_card(reader, "sign_challenge", &mut |io| {
+        let signed = self.with_card(claim, "sign_challenge", &mut |io| {
             if !*io.verified {
                 return Err(ErrorInfo::new(ErrorCode::PinRequired)
                     .with_detail("no PIN verified on this card in this session"));
@@ -80,21 +127,12 @@ impl CardService {
             Ok(io.driver.sign_sha256(io.transport, digest)?)
         });
         if pin_spent {
-            log::debug!("{reader:?}: signature attempted; logging the card out");
-            self.forget(reader);
+            log::debug!(
+                "{:?}: signature attempted; logging the card out",
+                self.reader()
+            );
+            self.forget();
         }
         signed
-    }
-
-    /// Forgets the card in `reader`: its verified PIN (the card is reset if it had one) and its cached data.
-    pub fn forget(&mut self, reader: &str) {
-        if let Some(session) = self.sessions.remove(reader) {
-            session.close();
-        }
-    }
-
-    /// The card type of the card in `reader` (`jpki`, `profile:<name>`), detecting it if needed.
-    pub fn card_type(&mut self, reader: &str) -> Result<String, ErrorInfo> {
-        self.with_card(reader, "card_type", &mut |io| Ok(io.driver.card_type()))
     }
 }

@@ -6,6 +6,7 @@ use std::ffi::CString;
 use ebid_protocol::ErrorInfo;
 use pcsc::{Card, Context, Disposition, Protocols, ShareMode};
 
+use super::lanes::Claim;
 use super::pcsc_transport::PcscTransport;
 use super::reader_features::verify_pin_direct_of;
 use crate::card::{Budget, Budgeted, CardError};
@@ -37,6 +38,8 @@ pub struct CardSession {
 pub enum RunError {
     /// The transaction could not begin: nothing was sent.
     Begin(pcsc::Error),
+    /// The transaction began after the request had been answered `READER_BUSY`: nothing was sent.
+    Abandoned,
     /// The command failed; `last_pcsc` is the PC/SC error under it, if the pipe broke.
     Command {
         error: ErrorInfo,
@@ -49,6 +52,8 @@ pub enum RunError {
 /// Why a connection could not be opened.
 pub enum OpenError {
     Pcsc(pcsc::Error),
+    /// The card came free after the request had been answered `READER_BUSY`: nothing was sent.
+    Abandoned,
     Detect {
         error: CardError,
         last_pcsc: Option<pcsc::Error>,
@@ -57,11 +62,13 @@ pub enum OpenError {
 }
 
 impl CardSession {
-    /// Connects (shared, T=0 or T=1), reads the ATR and detects the driver inside a transaction.
+    /// Connects (shared, T=0 or T=1), reads the ATR and detects the driver inside a transaction, once `claim`
+    /// says the request may still run.
     pub fn open(
         context: &Context,
         reader: &str,
         profiles: &[Profile],
+        claim: &Claim,
     ) -> Result<CardSession, OpenError> {
         let name = CString::new(reader).map_err(|_| OpenError::Pcsc(pcsc::Error::UnknownReader))?;
         let mut card = context
@@ -77,6 +84,10 @@ impl CardSession {
         };
         let pin_pad = verify_pin_direct_of(&card);
         let detected = match card.transaction() {
+            Ok(tx) if !claim.start() => {
+                drop(tx);
+                Err(OpenError::Abandoned)
+            }
             Ok(tx) => {
                 let mut transport = Budgeted::new(PcscTransport::new(&tx), Budget::OPERATION);
                 let driver = detect_driver(&atr, &mut transport, profiles);
@@ -119,16 +130,21 @@ impl CardSession {
         }
     }
 
-    /// Runs `op` inside one PC/SC transaction.
+    /// Runs `op` inside one PC/SC transaction, once `claim` says the request may still run.
     pub fn run<T>(
         &mut self,
+        claim: &Claim,
         op: &mut dyn FnMut(&mut CardIo<'_, '_>) -> Result<T, ErrorInfo>,
     ) -> Result<(T, u32), RunError> {
-        self.commands += 1;
         let Some(card) = self.card.as_mut() else {
             return Err(RunError::Begin(pcsc::Error::InvalidHandle));
         };
         let tx = card.transaction().map_err(RunError::Begin)?;
+        if !claim.start() {
+            end_transaction(tx);
+            return Err(RunError::Abandoned);
+        }
+        self.commands += 1;
         let mut transport = Budgeted::new(PcscTransport::new(&tx), Budget::OPERATION);
         let mut io = CardIo {
             driver: self.driver.as_ref(),
@@ -141,10 +157,7 @@ impl CardSession {
         let (apdus, over_budget) = (transport.sent(), transport.exceeded().is_some());
         let last_pcsc = transport.inner_mut().last_error();
         drop(transport);
-        if let Err((tx, e)) = tx.end(Disposition::LeaveCard) {
-            log::debug!("ending the transaction failed: {e}");
-            std::mem::forget(tx);
-        }
+        end_transaction(tx);
         match result {
             Ok(value) => Ok((value, apdus)),
             Err(error) => Err(RunError::Command {
@@ -182,6 +195,15 @@ impl Drop for CardSession {
         if let Some(card) = self.card.take() {
             close(card, Disposition::LeaveCard);
         }
+    }
+}
+
+/// Ends a transaction, leaving the card as it is. When that fails the handle is dead anyway; the transaction is
+/// leaked rather than dropped, because dropping would try a reset.
+fn end_transaction(tx: pcsc::Transaction<'_>) {
+    if let Err((tx, e)) = tx.end(Disposition::LeaveCard) {
+        log::debug!("ending the transaction failed: {e}");
+        std::mem::forget(tx);
     }
 }
 

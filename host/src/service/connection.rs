@@ -1,14 +1,17 @@
-//! Reaching the card in a reader: the PC/SC context (established lazily, dropped when pcscd went away), the
-//! cached card sessions, and the one retry that is safe — only when nothing reached the card yet.
+//! Reaching the card in one reader, on that reader's card thread (lanes.rs): the lane's own PC/SC context
+//! (established lazily, dropped when pcscd went away), the cached card session, and the one retry that is safe —
+//! only when nothing reached the card yet.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use ebid_protocol::ErrorInfo;
 use pcsc::{Context, Scope};
 
 use super::card_session::{CardIo, CardSession, OpenError, RunError};
-use super::pcsc_errors::{classify, error_info, Fault};
-use super::CardService;
+use super::lanes::{reader_busy, Claim};
+use super::pcsc_errors::{classify, context_error, error_info, Fault};
+use super::Shared;
 
 /// Why an attempt failed, before it becomes an [`ErrorInfo`].
 enum Failure {
@@ -23,48 +26,90 @@ enum Failure {
         error: ErrorInfo,
         last_pcsc: Option<pcsc::Error>,
     },
+    /// The request was answered `READER_BUSY` before the card was free; nothing was sent.
+    Abandoned,
 }
 
-impl CardService {
-    pub(super) fn context(&mut self) -> Result<Context, ErrorInfo> {
+/// The card in one reader as its card thread holds it. Its verified PIN dies with the session in it.
+pub struct ReaderConnection {
+    reader: String,
+    context: Option<Context>,
+    session: Option<CardSession>,
+    shared: Arc<Shared>,
+}
+
+impl ReaderConnection {
+    pub fn new(reader: &str, shared: Arc<Shared>) -> Self {
+        ReaderConnection {
+            reader: reader.to_owned(),
+            context: None,
+            session: None,
+            shared,
+        }
+    }
+
+    pub fn reader(&self) -> &str {
+        &self.reader
+    }
+
+    fn context(&mut self) -> Result<Context, ErrorInfo> {
         if let Some(context) = &self.context {
             return Ok(context.clone());
         }
-        let context = Context::establish(Scope::User).map_err(|e| error_info(e, false))?;
+        let context = Context::establish(Scope::User).map_err(context_error)?;
         self.context = Some(context.clone());
         Ok(context)
     }
 
+    /// Forgets the card: its verified PIN (the card is reset if it had one) and its cached data.
+    pub fn forget(&mut self) {
+        if let Some(session) = self.session.take() {
+            session.close();
+        }
+    }
+
+    /// After a panic in a command: the session may be half updated, so it goes (and its verified PIN with it).
+    pub fn reset_after_panic(&mut self) {
+        self.forget();
+        self.context = None;
+    }
+
     /// Forgets what a PC/SC error made stale.
-    pub(super) fn absorb(&mut self, e: pcsc::Error) {
+    fn absorb(&mut self, e: pcsc::Error) {
         if classify(e) == Fault::ServiceGone {
-            log::warn!("PC/SC service lost ({e}); dropping the context and card connections");
-            for (_, session) in self.sessions.drain() {
-                session.close();
-            }
-            self.pin_pads.clear();
+            log::warn!(
+                "{:?}: PC/SC service lost ({e}); dropping the context and the card connection",
+                self.reader
+            );
+            self.forget();
             self.context = None;
         }
     }
 
-    /// Runs `op` on the card in `reader`, connecting (and detecting its driver) first when needed. A stale
-    /// connection or context is replaced once, but only when nothing reached the card yet.
+    /// Runs `op` on the card, connecting (and detecting its driver) first when needed. A stale connection or
+    /// context is replaced once, but only when nothing reached the card yet. `claim` is asked once the card is
+    /// held: a request already answered busy is not run.
     pub(super) fn with_card<T>(
         &mut self,
-        reader: &str,
+        claim: &Claim,
         what: &str,
         op: &mut dyn FnMut(&mut CardIo<'_, '_>) -> Result<T, ErrorInfo>,
     ) -> Result<T, ErrorInfo> {
         let started = Instant::now();
+        let reader = self.reader.clone();
         let mut retried = false;
         loop {
-            match self.attempt(reader, op) {
+            match self.attempt(claim, op) {
                 Ok((value, apdus)) => {
                     log::debug!(
                         "{what} on {reader:?}: {apdus} APDUs in {:.1} ms",
                         started.elapsed().as_secs_f64() * 1000.0
                     );
                     return Ok(value);
+                }
+                Err(Failure::Abandoned) => {
+                    log::info!("{what} on {reader:?}: the card came free after the request was answered busy; not run");
+                    return Err(reader_busy("the card was not free in time"));
                 }
                 Err(Failure::BeforeCard {
                     error,
@@ -100,18 +145,18 @@ impl CardService {
 
     fn attempt<T>(
         &mut self,
-        reader: &str,
+        claim: &Claim,
         op: &mut dyn FnMut(&mut CardIo<'_, '_>) -> Result<T, ErrorInfo>,
     ) -> Result<(T, u32), Failure> {
         let context = self.context().map_err(|error| Failure::During {
             error,
             last_pcsc: None,
         })?;
-        let mut session = match self.sessions.remove(reader) {
+        let mut session = match self.session.take() {
             Some(session) => session,
-            None => match CardSession::open(&context, reader, &self.profiles) {
+            None => match CardSession::open(&context, &self.reader, &self.shared.profiles, claim) {
                 Ok(session) => {
-                    self.pin_pads.insert(reader.to_owned(), session.pin_pad);
+                    self.shared.remember_pin_pad(&self.reader, session.pin_pad);
                     session
                 }
                 Err(OpenError::Pcsc(error)) => {
@@ -120,6 +165,7 @@ impl CardService {
                         stale_session: false,
                     })
                 }
+                Err(OpenError::Abandoned) => return Err(Failure::Abandoned),
                 Err(OpenError::Detect {
                     error, last_pcsc, ..
                 }) => {
@@ -131,10 +177,14 @@ impl CardService {
             },
         };
         let stale_session = session.commands > 0;
-        match session.run(op) {
+        match session.run(claim, op) {
             Ok(done) => {
-                self.sessions.insert(reader.to_owned(), session);
+                self.session = Some(session);
                 Ok(done)
+            }
+            Err(RunError::Abandoned) => {
+                self.session = Some(session);
+                Err(Failure::Abandoned)
             }
             Err(RunError::Begin(error)) => {
                 session.close();
@@ -155,15 +205,24 @@ impl CardService {
                     )
                 });
                 if over_budget {
-                    log::warn!("{reader:?}: resetting the card after a command over its budget");
+                    log::warn!(
+                        "{:?}: resetting the card after a command over its budget",
+                        self.reader
+                    );
                     session.reset();
                 } else if broken {
                     session.close();
                 } else {
-                    self.sessions.insert(reader.to_owned(), session);
+                    self.session = Some(session);
                 }
                 Err(Failure::During { error, last_pcsc })
             }
         }
+    }
+}
+
+impl Drop for ReaderConnection {
+    fn drop(&mut self) {
+        self.forget();
     }
 }

@@ -52,6 +52,16 @@ pub fn error_info(e: Error, during_command: bool) -> ErrorInfo {
     ErrorInfo::new(code).with_detail(format!("PC/SC: {e} ({:#010X})", e as u32))
 }
 
+/// The error for a PC/SC context that could not be established: whatever PC/SC says (no service, or an internal
+/// error, as Wine's stub winscard gives: 0x80100001), the card service is not there. A card or reader fault is
+/// impossible before there is a context.
+pub fn context_error(e: Error) -> ErrorInfo {
+    ErrorInfo::new(ErrorCode::PcscUnavailable).with_detail(format!(
+        "PC/SC: cannot establish a context: {e} ({:#010X})",
+        e as u32
+    ))
+}
+
 /// How a failed transmit reaches the card driver.
 pub fn transport_error(e: Error) -> TransportError {
     match classify(e) {
@@ -109,6 +119,22 @@ mod tests {
         assert_eq!(
             transport_error(Error::RemovedCard),
             TransportError::CardRemoved
+        );
+    }
+
+    #[test]
+    fn no_context_is_pcsc_unavailable_whatever_pcsc_says() {
+        // Wine's winscard stub: SCARD_F_INTERNAL_ERROR from SCardEstablishContext.
+        let info = context_error(Error::InternalError);
+        assert_eq!(info.code, ErrorCode::PcscUnavailable);
+        assert!(info.detail.unwrap().contains("0x80100001"));
+        for e in [Error::NoService, Error::ServiceStopped, Error::NoMemory] {
+            assert_eq!(context_error(e).code, ErrorCode::PcscUnavailable, "{e}");
+        }
+        assert_eq!(
+            error_info(Error::InternalError, false).code,
+            ErrorCode::CardError,
+            "the same code during a command stays a card error"
         );
     }
 
