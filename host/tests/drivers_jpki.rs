@@ -57,17 +57,42 @@ fn certificate_of_1200_bytes_takes_6_apdus() {
 
 #[test]
 fn certificate_before_the_pin_is_pin_required() {
-    // 6982 on SELECT or on READ BINARY: both mean "verify the signature PIN first".
+    // 6982 on SELECT or on READ BINARY: both mean "verify the signature PIN first", the PIN having tries left.
     for steps in [
         vec![s(SELECT_CERT, "6982")],
         vec![s(SELECT_CERT, "9000"), s("00B0000000", "6982")],
     ] {
+        let mut steps = steps;
+        steps.extend([s(SELECT_PIN, "9000"), s("00200080", "63C5")]);
         let mut t = script(steps);
         let err = JpkiDriver::new().read_certificate(&mut t).unwrap_err();
         assert_eq!(err, CardError::SecurityNotSatisfied);
         assert_eq!(ErrorInfo::from(err).code, ErrorCode::PinRequired);
         t.assert_finished();
     }
+}
+
+#[test]
+fn certificate_of_a_card_whose_pin_is_blocked_is_pin_blocked() {
+    // No PIN will open the certificate: say so, not "enter the PIN first".
+    for blocked in ["63C0", "6983", "6984"] {
+        let mut t = script(vec![
+            s(SELECT_CERT, "6982"),
+            s(SELECT_PIN, "9000"),
+            s("00200080", blocked),
+        ]);
+        let err = JpkiDriver::new().read_certificate(&mut t).unwrap_err();
+        assert_eq!(err, CardError::PinBlocked, "{blocked}");
+        assert_eq!(ErrorInfo::from(err).code, ErrorCode::PinBlocked);
+        t.assert_finished();
+    }
+    // A card pulled during the status question is that, not a PIN problem.
+    let mut t =
+        script(vec![s(SELECT_CERT, "6982")]).then_fail(SELECT_PIN, TransportError::CardRemoved);
+    assert_eq!(
+        JpkiDriver::new().read_certificate(&mut t),
+        Err(CardError::Transport(TransportError::CardRemoved))
+    );
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! JPKI (My Number Card), signature application, exactly as docs/cards.md describes it.
 //!
 //! APDU counts for a ~1.2 KB signature certificate: detection 1 (SELECT AP); `read_certificate` 6 (SELECT EF
-//! `0001` + 5 short READ BINARYs of 256 bytes, the card having no extended length); `pin_status` 2; `verify_pin`
-//! 2; `sign_sha256` 2.
+//! `0001` + 5 short READ BINARYs of 256 bytes, the card having no extended length), or 3 before the PIN (SELECT
+//! EF `0001` refused, then the PIN status, to tell a blocked PIN); `pin_status` 2; `verify_pin` 2; `sign_sha256`
+//! 2.
 
 use ebid_protocol::Pin;
 use zeroize::Zeroizing;
@@ -64,10 +65,18 @@ impl CardDriver for JpkiDriver {
         select_aid(t, &JPKI_AID)
     }
 
-    /// Readable only after the signature PIN: before it the card answers `6982` (→ `PIN_REQUIRED`).
+    /// Readable only after the signature PIN: before it the card answers `6982` (→ `PIN_REQUIRED`), unless the
+    /// PIN is blocked, which the PIN status then tells (→ `PIN_BLOCKED`: no PIN will ever open it).
     fn read_certificate(&self, t: &mut dyn ApduTransport) -> Result<Vec<u8>, CardError> {
-        select_ef(t, EF_SIGNATURE_CERTIFICATE)?;
-        read_der_file(t, false)
+        let read = select_ef(t, EF_SIGNATURE_CERTIFICATE).and_then(|()| read_der_file(t, false));
+        match read {
+            Err(CardError::SecurityNotSatisfied) => match self.pin_status(t) {
+                Ok(PinState { blocked: true, .. }) => Err(CardError::PinBlocked),
+                Err(e @ CardError::Transport(_)) => Err(e),
+                _ => Err(CardError::SecurityNotSatisfied),
+            },
+            other => other,
+        }
     }
 
     fn pin_status(&self, t: &mut dyn ApduTransport) -> Result<PinState, CardError> {

@@ -7,6 +7,20 @@ use virtual_card::VirtualCard;
 use crate::common::*;
 
 #[test]
+fn the_certificate_of_a_jpki_card_whose_pin_is_blocked_is_pin_blocked_not_pin_required() {
+    let bed = bed(1);
+    let card = bed.jpki_card(JPKI_PIN, CertOptions::with_key("card3"));
+    card.card.set_tries_left(0);
+    let _inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    let error = host.fails(json!({"cmd": "read_certificate", "reader": bed.reader(0)}));
+    assert_eq!(code(&error), "PIN_BLOCKED", "{error}");
+    assert_eq!(error["retries_left"], 0);
+    assert_eq!(card.card.tries_left(), 0);
+    assert_no_panic(&host);
+}
+
+#[test]
 fn jpki_certificate_needs_the_pin_and_its_summary_matches_the_issued_one() {
     let bed = bed(1);
     let options = CertOptions {

@@ -48,3 +48,38 @@ fn watch_reports_insertion_and_removal() {
     host.ok(json!({"cmd": "list_readers"}));
     assert_no_panic(&host);
 }
+
+#[test]
+fn names_no_reader_has_are_no_reader_not_a_card_error() {
+    let bed = bed(1);
+    let card = bed.profile_card(PROFILE_PIN, CertOptions::with_key("card1"));
+    let _inserted = bed.insert(&card.card, 0);
+    let mut host = bed.host();
+    // PC/SC names have at most 128 bytes; pcsc-lite refuses longer ones as an invalid value, a card error to a help
+    // desk. Also a name that is not listed, and one PC/SC could not even be given (NUL).
+    let too_long = format!("{} {}", bed.reader(0), "0".repeat(129));
+    for reader in [
+        too_long.as_str(),
+        "Virtual Reader 9 00 00",
+        "Virtual Reader 1\u{0} 00 00",
+        "",
+    ] {
+        for command in [
+            json!({"cmd": "read_certificate", "reader": reader}),
+            json!({"cmd": "pin_status", "reader": reader}),
+            json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}),
+            sign_challenge(reader, ORIGIN, &challenge(32), "login"),
+        ] {
+            let error = host.fails(command.clone());
+            assert_eq!(code(&error), "NO_READER", "{command}: {error}");
+        }
+    }
+    let error = host.fails(json!({"cmd": "pin_status", "reader": too_long}));
+    assert!(
+        error["detail"].as_str().unwrap().contains("bytes"),
+        "the detail says why: {error}"
+    );
+    assert_eq!(card.card.tries_left(), 3);
+    host.ok(json!({"cmd": "pin_status", "reader": bed.reader(0)}));
+    assert_no_panic(&host);
+}
