@@ -11,9 +11,13 @@
 //! never quotes the input (it may hold a PIN). [`SessionEnd`] names why a host's session ended, with the exit code
 //! a help desk reads from the browser's log.
 
+mod arguments;
+
 use std::io::{self, Read, Write};
 
 use crate::{ErrorCode, ErrorInfo, HostMessage, Request, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES};
+
+pub use arguments::ArgumentError;
 
 /// Lengths above this are not a message that is merely too big: the stream is garbage or hostile, and draining it
 /// would mean reading gigabytes. A host answers once and ends its session.
@@ -215,8 +219,9 @@ impl Rejected {
 
 /// Parses a frame body into a [`Request`].
 ///
-/// Error details are built here rather than copied from serde: serde's messages quote the offending value, and
-/// that value may be a PIN.
+/// `UNKNOWN_COMMAND` only for a `cmd` that is none of [`crate::Command::NAMES`]; a known command with a missing or wrong
+/// field is `BAD_REQUEST` naming the field. Error details are built here rather than copied from serde: serde's
+/// messages quote the offending value, and that value may be a PIN.
 pub fn parse_request(body: &[u8]) -> Result<Request, Rejected> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| Rejected {
         id: None,
@@ -227,34 +232,25 @@ pub fn parse_request(body: &[u8]) -> Result<Request, Rejected> {
         )),
     })?;
     let id = value.get("id").and_then(serde_json::Value::as_u64);
-    let cmd = value
-        .get("cmd")
-        .and_then(serde_json::Value::as_str)
-        .map(printable);
+    let cmd = value.get("cmd").and_then(serde_json::Value::as_str);
     if !value.is_object() {
         return Err(bad_request(id, "a request must be a JSON object"));
     }
-    if id.is_none() {
+    let Some(id) = id else {
         return Err(bad_request(None, "`id` must be a non-negative integer"));
-    }
-    let Some(cmd) = cmd else {
-        return Err(bad_request(id, "`cmd` must be a string"));
     };
-    serde_json::from_value::<Request>(value).map_err(|e| {
-        let message = e.to_string();
-        if message.starts_with("unknown variant") {
-            Rejected {
-                id,
-                error: ErrorInfo::new(ErrorCode::UnknownCommand)
-                    .with_detail(format!("unknown command `{cmd}`")),
-            }
-        } else if message.starts_with("missing field") {
-            // "missing field `reader`" names a schema field, never a value.
-            bad_request(id, &format!("`{cmd}`: {message}"))
-        } else {
-            bad_request(id, &format!("`{cmd}`: a field has the wrong type or value"))
-        }
-    })
+    let Some(cmd) = cmd else {
+        return Err(bad_request(Some(id), "`cmd` must be a string"));
+    };
+    match arguments::command_from(cmd, &value) {
+        Some(Ok(command)) => Ok(Request { id, command }),
+        Some(Err(wrong)) => Err(bad_request(Some(id), &format!("`{cmd}`: {wrong}"))),
+        None => Err(Rejected {
+            id: Some(id),
+            error: ErrorInfo::new(ErrorCode::UnknownCommand)
+                .with_detail(format!("unknown command `{}`", printable(cmd))),
+        }),
+    }
 }
 
 fn bad_request(id: Option<u64>, detail: &str) -> Rejected {
@@ -419,6 +415,88 @@ mod tests {
         assert_eq!((r.id, r.error.code), (None, ErrorCode::BadRequest));
         let r = parse_request(br#"{"id":-1,"cmd":"list_readers"}"#).unwrap_err();
         assert_eq!(r.error.code, ErrorCode::BadRequest);
+    }
+
+    #[test]
+    fn bad_arguments_of_a_known_command_are_bad_requests_naming_the_field() {
+        let cases: [(&[u8], &str); 5] = [
+            (
+                br#"{"id":1,"cmd":"sign_challenge","reader":"R","origin":"https://a.example","challenge":"AAAA","purpose":"exfiltrate"}"#,
+                "`sign_challenge`: `purpose` has the wrong type or value",
+            ),
+            (
+                br#"{"id":1,"cmd":"sign_challenge","reader":"R","challenge":"AAAA","purpose":"login"}"#,
+                "`sign_challenge`: `origin` is missing",
+            ),
+            (
+                br#"{"id":1,"cmd":"verify_pin","reader":"R","pin":73914562}"#,
+                "`verify_pin`: `pin` has the wrong type or value",
+            ),
+            (
+                br#"{"id":1,"cmd":"read_certificate","reader":null}"#,
+                "`read_certificate`: `reader` is missing",
+            ),
+            (
+                br#"{"id":1,"cmd":"forget","reader":{"name":"R"}}"#,
+                "`forget`: `reader` has the wrong type or value",
+            ),
+        ];
+        for (body, detail) in cases {
+            let r = parse_request(body).unwrap_err();
+            assert_eq!(r.id, Some(1));
+            assert_eq!(r.error.code, ErrorCode::BadRequest, "{detail}");
+            assert_eq!(r.error.detail.as_deref(), Some(detail));
+        }
+    }
+
+    #[test]
+    fn every_command_reads_as_serde_reads_it() {
+        use crate::SignPurpose;
+        let commands = [
+            Command::ListReaders,
+            Command::Watch,
+            Command::Unwatch,
+            Command::ReadCertificate { reader: "R".into() },
+            Command::PinStatus { reader: "R".into() },
+            Command::VerifyPin {
+                reader: "R".into(),
+                pin: Some(crate::Pin::new("1234")),
+            },
+            Command::VerifyPin {
+                reader: "R".into(),
+                pin: None,
+            },
+            Command::SignChallenge {
+                reader: "R".into(),
+                origin: "https://a.example".into(),
+                challenge: "AAAA".into(),
+                purpose: SignPurpose::RenewNew,
+                bound_certificate: Some("Q0VSVA==".into()),
+            },
+            Command::SignChallenge {
+                reader: "R".into(),
+                origin: "https://a.example".into(),
+                challenge: "AAAA".into(),
+                purpose: SignPurpose::Login,
+                bound_certificate: None,
+            },
+            Command::Forget { reader: "R".into() },
+        ];
+        for (id, command) in commands.into_iter().enumerate() {
+            let request = Request {
+                id: id as u64,
+                command,
+            };
+            let body = serde_json::to_vec(&request).unwrap();
+            assert_eq!(parse_request(&body).unwrap(), request);
+            assert_eq!(serde_json::from_slice::<Request>(&body).unwrap(), request);
+        }
+        // Optional fields may be left out entirely.
+        let bare = br#"{"id":1,"cmd":"verify_pin","reader":"R"}"#;
+        assert_eq!(
+            parse_request(bare).unwrap(),
+            serde_json::from_slice::<Request>(bare).unwrap()
+        );
     }
 
     #[test]

@@ -52,6 +52,19 @@ pub enum Command {
 }
 
 impl Command {
+    /// Every wire name (`cmd`) there is, as [`Command::name`] gives them: a request naming anything else is an
+    /// unknown command; one naming these with wrong arguments is a bad request.
+    pub const NAMES: [&'static str; 8] = [
+        "list_readers",
+        "watch",
+        "unwatch",
+        "read_certificate",
+        "pin_status",
+        "verify_pin",
+        "sign_challenge",
+        "forget",
+    ];
+
     /// The wire name (`cmd`), never the arguments: what logs and help-desk details may show (a PIN travels in
     /// `verify_pin`).
     pub fn name(&self) -> &'static str {
@@ -205,6 +218,52 @@ pub struct PinInfo {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// One command of each kind; the match makes a new kind fail to compile here until it is added.
+    fn one_of_each() -> Vec<Command> {
+        let all = vec![
+            Command::ListReaders,
+            Command::Watch,
+            Command::Unwatch,
+            Command::ReadCertificate { reader: "R".into() },
+            Command::PinStatus { reader: "R".into() },
+            Command::VerifyPin {
+                reader: "R".into(),
+                pin: None,
+            },
+            Command::SignChallenge {
+                reader: "R".into(),
+                origin: "https://a.example".into(),
+                challenge: "AAAA".into(),
+                purpose: SignPurpose::Login,
+                bound_certificate: None,
+            },
+            Command::Forget { reader: "R".into() },
+        ];
+        for command in &all {
+            match command {
+                Command::ListReaders
+                | Command::Watch
+                | Command::Unwatch
+                | Command::ReadCertificate { .. }
+                | Command::PinStatus { .. }
+                | Command::VerifyPin { .. }
+                | Command::SignChallenge { .. }
+                | Command::Forget { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn the_names_are_the_wire_names_of_every_command() {
+        let names: Vec<&str> = one_of_each().iter().map(Command::name).collect();
+        assert_eq!(names, Command::NAMES);
+        for command in one_of_each() {
+            let wire = serde_json::to_value(&command).unwrap();
+            assert_eq!(wire["cmd"], command.name());
+        }
+    }
 
     #[test]
     fn the_pin_charset_keeps_its_string_on_the_wire() {

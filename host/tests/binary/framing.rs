@@ -79,3 +79,39 @@ fn an_absurd_length_is_answered_then_the_host_leaves() {
     assert_eq!(status.code(), Some(3));
     assert_no_panic(&host);
 }
+
+#[test]
+fn a_known_command_with_a_wrong_field_is_a_bad_request_naming_the_field() {
+    let bed = bed(1);
+    let mut host = bed.host();
+    let reader = bed.reader(0);
+
+    // Once UNKNOWN_COMMAND "unknown command sign_challenge", which sent help desks looking for a version mismatch.
+    let error = host.fails(sign_challenge(
+        &reader,
+        ORIGIN,
+        &challenge(32),
+        "exfiltrate",
+    ));
+    assert_eq!(code(&error), "BAD_REQUEST", "{error}");
+    assert_eq!(
+        error["detail"],
+        "`sign_challenge`: `purpose` has the wrong type or value"
+    );
+
+    let error = host.fails(json!({"cmd": "verify_pin", "reader": reader, "pin": 73914562}));
+    assert_eq!(code(&error), "BAD_REQUEST", "{error}");
+    assert_eq!(
+        error["detail"],
+        "`verify_pin`: `pin` has the wrong type or value"
+    );
+    let error = host.fails(json!({"cmd": "pin_status"}));
+    assert_eq!(
+        (code(&error), error["detail"].as_str()),
+        ("BAD_REQUEST", Some("`pin_status`: `reader` is missing"))
+    );
+
+    let error = host.fails(json!({"cmd": "sign_challenge_v2", "reader": reader}));
+    assert_eq!(code(&error), "UNKNOWN_COMMAND", "{error}");
+    assert_no_panic(&host);
+}
