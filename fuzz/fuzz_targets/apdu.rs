@@ -1,0 +1,3 @@
+#![no_main]
+// Body: fuzz/src/entries/apdu.rs (shared with the stable replay in host/tests/fuzz_regressions.rs).
+libfuzzer_sys::fuzz_target!(|data: &[u8]| ebid_fuzz::apdu(data));
