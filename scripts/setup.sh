@@ -14,8 +14,9 @@ as_root() {
 
 # Debian packages: a C toolchain for the -sys crates, PC/SC daemon + virtual reader driver, headers for the pcsc crate, Chromium for the browser
 # tests and the demo with a Japanese font for its screenshots, Node.js for Playwright.
-# chromium-l10n: the Japanese browser UI, which the extension's dialog language follows.
-packages=(librsvg2-bin gcc libc6-dev pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n fonts-ipafont-gothic nodejs npm python3 ca-certificates)
+# chromium-l10n: the Japanese browser UI, which the extension's dialog language follows. firefox-esr +
+# firefox-esr-l10n-ja: the Firefox end-to-end tests (Japanese language pack, pref intl.locale.requested=ja).
+packages=(librsvg2-bin gcc libc6-dev pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n firefox-esr firefox-esr-l10n-ja fonts-ipafont-gothic nodejs npm python3 ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -61,6 +62,14 @@ if [ -n "$want" ]; then
         say "installing wasm-bindgen-cli $want (about 3 minutes, once)"
         cargo install -q wasm-bindgen-cli --version "$want"
     fi
+fi
+
+# geckodriver drives Firefox in the Firefox end-to-end tests (W3C WebDriver over HTTP). Debian does not package it:
+# built from crates.io at a pinned version (about 10 minutes on 2 cores, once; cargo keeps the binary).
+geckodriver_version=0.37.1
+if [ "$(geckodriver --version 2>/dev/null | awk 'NR == 1 {print $2}')" != "$geckodriver_version" ]; then
+    say "installing geckodriver $geckodriver_version from crates.io (about 10 minutes, once)"
+    cargo install -q geckodriver --version "$geckodriver_version" --locked
 fi
 
 # Playwright drives the system Chromium; it never downloads a browser.

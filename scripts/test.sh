@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, unit and host integration tests (cargo), the browser end-to-end tests (node + Chromium),
+# Runs every test: formatting and lints, unit and host integration tests (cargo), the browser end-to-end tests (node +
+# Chromium, and Firefox ESR through geckodriver),
 # the cross-platform build checks and the Debian package install/remove test.
 # Installs what it needs first (scripts/setup.sh).
 set -euo pipefail
@@ -45,3 +46,6 @@ step "extension in headless Chromium with a scripted host"
 
 step "browser end-to-end tests"
 (cd tests/e2e && npm test)
+
+step "browser end-to-end tests in Firefox ESR (geckodriver)"
+(cd tests/e2e && npm run test:firefox)

@@ -10,9 +10,12 @@ import init, {
 } from './pkg/ebid_extension.js';
 
 const DYNAMIC_SCRIPT_ID = 'ebid-portal-extra-origins';
+// Firefox's extension pages are moz-extension:// (its `chrome` namespace is the same API otherwise).
+const IS_FIREFOX = chrome.runtime.getURL('').startsWith('moz-extension:');
 
-// Portal origins beyond the built-in ones: the admin's managed list and, for tests, loopback origins in
-// chrome.storage.local "devPortalOrigins". The wasm core validates both; this file only reads and registers.
+// Portal origins beyond the built-in ones: the admin's managed list (Chrome/Edge: policy `3rdparty` for the
+// extension, schema managed_schema.json; Firefox: policies.json `3rdparty` → `Extensions` → `ebid-renewal@ebid.jp`,
+// both read as storage.managed) and, for tests, loopback origins in chrome.storage.local "devPortalOrigins". The wasm core validates both; this file only reads and registers.
 async function loadConfig() {
   let managed;
   try {
@@ -22,10 +25,16 @@ async function loadConfig() {
   }
   const dev = (await chrome.storage.local.get('devPortalOrigins')).devPortalOrigins;
   const report = bg_set_config(managed, dev);
+  if (IS_FIREFOX) {
+    // Firefox accepts a pattern with a port (http://127.0.0.1:18080/*) without error and then never matches it:
+    // register port-less patterns there (scheme://host/*); the worker still checks the exact origin, port included.
+    await syncContentScript(report.dynamicMatchesAnyPort || []);
+    return report;
+  }
   try {
     await syncContentScript(report.dynamicMatches || []);
   } catch (error) {
-    // Firefox's match patterns take no port: fall back to any port (the worker still checks the exact origin).
+    // A browser that refuses ports in match patterns: fall back to any port (the exact origin is still checked).
     console.warn('[ebid] registering with ports failed, retrying without:', error);
     await syncContentScript(report.dynamicMatchesAnyPort || []);
   }
