@@ -37,15 +37,53 @@ fn answer(host: &mut HostProcess, id: u64) -> Value {
     .unwrap_or_else(|e| panic!("no answer to request {id}: {e}"))
 }
 
+/// The process-wide daemon: 2 readers, 4 slots; the tests here use slots 0–2 and 3.
+fn daemon() -> &'static test_harness::PcscDaemon {
+    test_harness::process_daemon(2).expect("private pcscd")
+}
+
+fn profile_card(key: &str) -> VirtualCard {
+    let ca = TestCa::load().expect("test CA");
+    let cert = ca.issue(&CertOptions::with_key(key)).expect("issue");
+    VirtualCard::new(CardConfig::profile(PIN, &cert, ca.certificate_der())).expect("card")
+}
+
+#[test]
+fn a_card_another_program_has_to_itself_is_reader_busy_at_once() {
+    let pcscd = daemon();
+    let card = profile_card("card4");
+    let _inserted = card.insert(pcscd.slot(3).port).expect("insert");
+    let reader = pcscd.slot(3).reader.clone();
+    pcscd.wait_card(&reader, true, WAIT).expect("card present");
+
+    let context = Context::establish(Scope::User).expect("context");
+    let name = CString::new(reader.clone()).unwrap();
+    let exclusive = context
+        .connect(&name, ShareMode::Exclusive, Protocols::ANY)
+        .expect("the other program takes the card to itself");
+
+    let mut host =
+        HostProcess::spawn_with(&HostOptions::new(HOST, pcscd.socket_path())).expect("host");
+    assert_eq!(host.recv(WAIT).expect("hello")["type"], "hello");
+    // Once CARD_ERROR "sharing violation": the bidder is now told another program uses the card.
+    send(&mut host, 1, json!({"cmd": "pin_status", "reader": reader}));
+    let busy = answer(&mut host, 1);
+    assert_eq!(code(&busy), "READER_BUSY", "{busy}");
+
+    drop(exclusive);
+    send(&mut host, 2, json!({"cmd": "pin_status", "reader": reader}));
+    let status = answer(&mut host, 2);
+    assert_eq!(status["result"]["tries_left"], 3, "{status}");
+}
+
 #[test]
 fn a_card_held_by_another_program_is_reader_busy_and_nothing_else_waits() {
-    let pcscd = test_harness::process_daemon(2).expect("private pcscd");
-    let ca = TestCa::load().expect("test CA");
-    let card = |key: &str| {
-        let cert = ca.issue(&CertOptions::with_key(key)).expect("issue");
-        VirtualCard::new(CardConfig::profile(PIN, &cert, ca.certificate_der())).expect("card")
-    };
-    let (held, other, late) = (card("card1"), card("card2"), card("card3"));
+    let pcscd = daemon();
+    let (held, other, late) = (
+        profile_card("card1"),
+        profile_card("card2"),
+        profile_card("card3"),
+    );
     let insert = |card: &VirtualCard, slot: usize| {
         let inserted = card.insert(pcscd.slot(slot).port).expect("insert");
         pcscd
@@ -101,9 +139,17 @@ fn a_card_held_by_another_program_is_reader_busy_and_nothing_else_waits() {
 
     // Events flow meanwhile: a card inserted into a third reader is reported.
     let _late_in = insert(&late, 2);
-    let event = host.next_event(WAIT).expect("event");
-    assert_eq!(event["event"]["name"], "card_inserted", "{event}");
-    assert_eq!(event["event"]["reader"], pcscd.slot(2).reader);
+    let event = host
+        .recv_matching(WAIT, |m| {
+            m["type"] == "event"
+                && m["event"]["name"] == "card_inserted"
+                && m["event"]["reader"] == pcscd.slot(2).reader
+        })
+        .expect("card_inserted in the third reader");
+    assert_eq!(
+        event["event"]["atr"],
+        "3B85800180730000 40B7".replace(' ', "")
+    );
 
     let busy = answer(&mut host, 2);
     let busy_after = asked.elapsed();

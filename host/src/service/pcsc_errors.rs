@@ -46,6 +46,8 @@ pub fn error_info(e: Error, during_command: bool) -> ErrorInfo {
         Fault::NoReader => ErrorCode::NoReader,
         Fault::Other => match e {
             Error::UnsupportedCard => ErrorCode::UnsupportedCard,
+            // Another program has the card to itself (an exclusive connection).
+            Error::SharingViolation => ErrorCode::ReaderBusy,
             _ => ErrorCode::CardError,
         },
     };
@@ -140,8 +142,15 @@ mod tests {
 
     #[test]
     fn detail_names_the_pcsc_code() {
-        let info = error_info(Error::SharingViolation, false);
+        let info = error_info(Error::ProtoMismatch, false);
         assert_eq!(info.code, ErrorCode::CardError);
+        assert!(info.detail.unwrap().contains("0x8010000F"));
+    }
+
+    #[test]
+    fn a_card_another_program_has_to_itself_is_reader_busy() {
+        let info = error_info(Error::SharingViolation, false);
+        assert_eq!(info.code, ErrorCode::ReaderBusy);
         assert!(info.detail.unwrap().contains("0x8010000B"));
     }
 }
