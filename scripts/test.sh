@@ -30,6 +30,9 @@ for t in "${cross_targets[@]}"; do
     cargo check -q -p ebid-host --target "$t"
 done
 
+step "Windows host under Wine 8: stdio, install/doctor/uninstall (HKCU, HKLM), the MSI round trip"
+tests/windows/wine.sh
+
 step "doctor against real PC/SC (private pcscd, virtual cards)"
 tests/deploy/doctor_card.sh
 
