@@ -2,12 +2,16 @@
 //! every APDU with bytes from the input ([`super::card_answers`]): a faulty, hostile or simply unknown card.
 //!
 //! Input: a selector byte (driver, operation), the operation's arguments (a PIN; an ATR for detection), then the
-//! card's answers. Checked besides "no panic, no hang": every command sent is a well-formed APDU; a certificate
-//! read is a DER SEQUENCE of at most 32 KiB; a signature is not empty; every error maps to a wire error.
+//! card's answers. Each operation runs within the card service's budget ([`Budgeted`], [`Budget::OPERATION`]) as
+//! it does in the host. Checked besides "no panic, no hang": every command sent is a well-formed APDU; no
+//! operation sends more than the budget allows; a certificate read is a DER SEQUENCE of at most 32 KiB; a
+//! signature is not empty; every error maps to a wire error.
 
 use std::sync::OnceLock;
 
-use ebid_host::card::{ApduTransport, CardError};
+use ebid_host::card::{
+    ApduTransport, Budget, Budgeted, CardError, TransportError, MAX_APDUS_PER_OPERATION,
+};
 use ebid_host::drivers::{detect_driver, CardDriver, JpkiDriver, Profile, ProfileDriver};
 use ebid_protocol::{ErrorInfo, Pin};
 
@@ -66,7 +70,7 @@ pub fn drivers(data: &[u8]) {
         _ => {
             let atr = take_bytes(&mut rest, 34);
             let mut card = CardAnswers::new(rest);
-            match detect_driver(&atr, &mut card, profiles()) {
+            match within_budget(&mut card, |t| detect_driver(&atr, t, profiles())) {
                 Ok(driver) => {
                     // Detection used some answers; the operation gets the rest of the same card.
                     run(driver.as_ref(), operation, &pin, &mut card);
@@ -96,21 +100,46 @@ pub fn run(driver: &dyn CardDriver, operation: u8, pin: &str, card: &mut dyn Apd
     );
     let pin = Pin::new(pin);
     match operation % 8 {
-        0 => certificate(driver.read_certificate(card)),
-        1 => outcome(driver.pin_status(card)),
-        2 => outcome(driver.verify_pin(card, &pin)),
-        3 => signature(driver.sign_sha256(card, &[0x5A; 32])),
-        4 => outcome(driver.select_application(card)),
-        5 => outcome(driver.prepare_pin_pad_verify(card)),
-        // A whole renewal's worth on one card: status, PIN, certificate, signature.
+        0 => certificate(within_budget(card, |t| driver.read_certificate(t))),
+        1 => outcome(within_budget(card, |t| driver.pin_status(t))),
+        2 => outcome(within_budget(card, |t| driver.verify_pin(t, &pin))),
+        3 => signature(within_budget(card, |t| driver.sign_sha256(t, &[0x5A; 32]))),
+        4 => outcome(within_budget(card, |t| driver.select_application(t))),
+        5 => outcome(within_budget(card, |t| driver.prepare_pin_pad_verify(t))),
+        // A whole renewal's worth on one card, each operation with its own budget: status, PIN, certificate,
+        // signature, and selecting the application again.
         _ => {
-            outcome(driver.pin_status(card));
-            outcome(driver.verify_pin(card, &pin));
-            certificate(driver.read_certificate(card));
-            signature(driver.sign_sha256(card, &[0xA5; 32]));
-            outcome(driver.select_application(card));
+            outcome(within_budget(card, |t| driver.pin_status(t)));
+            outcome(within_budget(card, |t| driver.verify_pin(t, &pin)));
+            certificate(within_budget(card, |t| driver.read_certificate(t)));
+            signature(within_budget(card, |t| driver.sign_sha256(t, &[0xA5; 32])));
+            outcome(within_budget(card, |t| driver.select_application(t)));
         }
     }
+}
+
+/// Lends the card to one operation's budget.
+struct Lent<'t>(&'t mut dyn ApduTransport);
+
+impl ApduTransport for Lent<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.transmit(command)
+    }
+}
+
+/// Runs one card operation as the card service does: under [`Budget::OPERATION`].
+fn within_budget<R>(
+    card: &mut dyn ApduTransport,
+    operation: impl FnOnce(&mut dyn ApduTransport) -> R,
+) -> R {
+    let mut budgeted = Budgeted::new(Lent(card), Budget::OPERATION);
+    let result = operation(&mut budgeted);
+    assert!(
+        budgeted.sent() <= MAX_APDUS_PER_OPERATION,
+        "{} APDUs sent",
+        budgeted.sent()
+    );
+    result
 }
 
 fn certificate(result: Result<Vec<u8>, CardError>) {
