@@ -89,12 +89,7 @@ fn known_chrome_and_firefox_callers_are_served() {
         let mut host = bed.host_from(&options);
         host.ok(json!({"cmd": "list_readers"}));
         host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": PROFILE_PIN}));
-        let result = host.ok(sign_challenge(&reader, ORIGIN, &challenge, "login"));
-        verify_signature(
-            &result,
-            &card.cert.public_key(),
-            &login_digest(ORIGIN, &challenge),
-        );
+        host.signs_login(&reader, ORIGIN, &challenge, &card.cert.public_key());
         assert_no_panic(&host);
     }
 }

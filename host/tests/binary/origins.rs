@@ -46,12 +46,7 @@ fn only_canonical_https_origins_are_signed_for() {
     assert!(error["detail"].as_str().unwrap().len() < 300, "{error}");
 
     // A canonical https origin signs; the refusals did not spend the PIN.
-    let result = host.ok(sign_challenge(&reader, ORIGIN, &challenge, "login"));
-    verify_signature(
-        &result,
-        &card.cert.public_key(),
-        &login_digest(ORIGIN, &challenge),
-    );
+    host.signs_login(&reader, ORIGIN, &challenge, &card.cert.public_key());
     assert_no_panic(&host);
 }
 
@@ -77,12 +72,7 @@ fn loopback_http_origins_only_with_the_test_switch() {
     assert_eq!(signing_apdus(&card.card), 0);
 
     let portal = "http://127.0.0.1:8080";
-    let result = host.ok(sign_challenge(&reader, portal, &challenge, "login"));
-    verify_signature(
-        &result,
-        &card.cert.public_key(),
-        &login_digest(portal, &challenge),
-    );
+    host.signs_login(&reader, portal, &challenge, &card.cert.public_key());
     // The log is the point here: a host with the test switch on must say so where an admin looks.
     assert!(
         host.stderr().contains("EBID_HOST_ALLOW_LOOPBACK_ORIGINS=1"),

@@ -110,12 +110,7 @@ fn the_old_sign_command_is_unknown_and_the_host_serves_on() {
 
     // Still serving, and the verified PIN is still there for the one signature the flow needs.
     let challenge = challenge(32);
-    let result = host.ok(sign_challenge(&reader, ORIGIN, &challenge, "login"));
-    verify_signature(
-        &result,
-        &card.cert.public_key(),
-        &login_digest(ORIGIN, &challenge),
-    );
+    host.signs_login(&reader, ORIGIN, &challenge, &card.cert.public_key());
     assert_no_panic(&host);
 }
 
@@ -142,12 +137,7 @@ fn challenges_of_fewer_than_32_bytes_are_refused() {
     assert_eq!(signing_apdus(&card.card), 0);
 
     let challenge = challenge(32);
-    let result = host.ok(sign_challenge(&reader, ORIGIN, &challenge, "login"));
-    verify_signature(
-        &result,
-        &card.cert.public_key(),
-        &login_digest(ORIGIN, &challenge),
-    );
+    host.signs_login(&reader, ORIGIN, &challenge, &card.cert.public_key());
     assert_no_panic(&host);
 }
 
@@ -164,12 +154,7 @@ fn a_verified_pin_authorises_one_signature() {
     for (index, card, pin) in [(0, &jpki, JPKI_PIN), (1, &profile, PROFILE_PIN)] {
         let reader = bed.reader(index);
         host.ok(json!({"cmd": "verify_pin", "reader": reader, "pin": pin}));
-        let result = host.ok(sign_challenge(&reader, ORIGIN, &challenge, "login"));
-        verify_signature(
-            &result,
-            &card.cert.public_key(),
-            &login_digest(ORIGIN, &challenge),
-        );
+        host.signs_login(&reader, ORIGIN, &challenge, &card.cert.public_key());
         eventually("the card is logged out after the signature", || {
             !card.card.pin_verified()
         });

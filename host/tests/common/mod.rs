@@ -170,6 +170,19 @@ impl Host {
         self.request(json!({"cmd": "verify_pin", "reader": reader, "pin": pin}))
     }
 
+    /// `sign_challenge` for a login on `origin`, which must succeed with a signature `key` verifies over the login
+    /// binding of `origin` and `challenge`.
+    pub fn signs_login(
+        &mut self,
+        reader: &str,
+        origin: &str,
+        challenge: &[u8],
+        key: &RsaPublicKey,
+    ) {
+        let result = self.ok(sign_challenge(reader, origin, challenge, "login"));
+        verify_signature(&result, key, &login_digest(origin, challenge));
+    }
+
     pub fn read_certificate(&mut self, reader: &str) -> Value {
         self.request(json!({"cmd": "read_certificate", "reader": reader}))
     }
