@@ -10,8 +10,7 @@ use replica_portal::paths;
 fn happy_path_confirms_then_replaces_the_certificate_and_mails() {
     let (portal, current, user_id) = portal_with_registered_card();
     let new = Card::issue(&CardSpec::new_card());
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
 
     // Step 1: a challenge, as JSON, never cached.
     let step1 = browser.post_raw(paths::RENEW_CHALLENGE, "text/plain", b"");
@@ -159,8 +158,7 @@ fn back_button_changes_nothing() {
 #[test]
 fn confirmation_without_a_verified_renewal_is_an_expired_page() {
     let (portal, _, _) = portal_with_registered_card();
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     let page = browser.get(paths::RENEW_CONFIRM);
     assert_eq!(page.status, 409);
     assert_eq!(
@@ -207,8 +205,7 @@ fn signature_bound_to_another_origin_is_refused() {
 fn new_card_signature_must_bind_the_current_certificate() {
     let (portal, current, _) = portal_with_registered_card();
     let new = Card::issue(&CardSpec::new_card());
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     for bound in [Vec::new(), new.der.clone(), b"another certificate".to_vec()] {
         let step2 = prove_current(&mut browser, portal.origin(), &current);
         assert_eq!(step2.status, 200);
@@ -234,8 +231,7 @@ fn new_card_signature_must_bind_the_current_certificate() {
 #[test]
 fn current_card_signature_must_be_a_renew_current_signature() {
     let (portal, current, _) = portal_with_registered_card();
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     for (purpose, bound) in [
         (SignPurpose::Login, Vec::new()),
         (SignPurpose::RenewNew, current.der.clone()),
@@ -348,8 +344,7 @@ fn expired_new_card_is_refused() {
 #[test]
 fn unreadable_fields_are_refused_at_each_step() {
     let (portal, current, _) = portal_with_registered_card();
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     let cases: [(&str, &str, &str); 4] = [
         ("", "AAAA", "情報（oldCertificate）が送信されませんでした"),
         (

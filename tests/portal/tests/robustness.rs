@@ -93,8 +93,7 @@ fn garbage_submissions_get_error_answers() {
 #[test]
 fn oversized_bodies_are_refused_with_413() {
     let (portal, _, _) = portal_with_registered_card();
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     let huge = vec![b'a'; replica_portal::MAX_BODY_BYTES + 1];
     let page = browser.post_raw(
         paths::RENEW_COMMIT,
@@ -147,8 +146,7 @@ fn unknown_paths_and_methods() {
 fn shift_jis_and_utf8_form_posts_are_both_understood() {
     let (portal, current, _) = portal_with_registered_card();
     let new = Card::issue(&CardSpec::new_card());
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
 
     // A careless encoder: base64 not percent-encoded at all ('+' arrives as a space), the challenge URL-safe
     // without padding, and no Content-Type.

@@ -11,8 +11,7 @@ use replica_portal::{paths, PortalConfig};
 #[test]
 fn step_two_without_step_one_is_an_expired_session() {
     let (portal, current, _) = portal_with_registered_card();
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     let made_up = b64(&[7u8; 32]);
     let signature = current.sign(portal.origin(), &[7u8; 32], SignPurpose::RenewCurrent, b"");
     let page = post_current(&mut browser, &made_up, &current, &signature);
@@ -58,14 +57,12 @@ fn the_endpoints_need_a_session_the_portal_made() {
 #[test]
 fn first_challenge_is_single_use_and_per_session() {
     let (portal, current, _) = portal_with_registered_card();
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     let (challenge_b64, challenge) = fetch_challenge(&mut browser);
     let signature = current.sign(portal.origin(), &challenge, SignPurpose::RenewCurrent, b"");
 
     // Another session cannot use this session's challenge, even after fetching its own.
-    let mut other = Browser::new(&portal);
-    other.get(paths::MENU);
+    let mut other = Browser::in_session(&portal);
     let page = post_current(&mut other, &challenge_b64, &current, &signature);
     assert_json_refusal(&page, 409, "session_expired", "画面の有効期限が切れました");
     fetch_challenge(&mut other);
@@ -105,8 +102,7 @@ fn first_challenge_is_single_use_and_per_session() {
 fn second_challenge_is_single_use() {
     let (portal, current, user_id) = portal_with_registered_card();
     let new = Card::issue(&CardSpec::new_card());
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     let step2 = prove_current(&mut browser, portal.origin(), &current);
     let (second_b64, second) = challenge_of(&step2);
     let signature = new.sign(
@@ -181,8 +177,7 @@ fn second_challenge_is_single_use() {
 fn first_challenge_is_no_second_challenge() {
     let (portal, current, _) = portal_with_registered_card();
     let new = Card::issue(&CardSpec::new_card());
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     let (first_b64, first) = fetch_challenge(&mut browser);
     let old_sig = current.sign(portal.origin(), &first, SignPurpose::RenewCurrent, b"");
     let step2 = post_current(&mut browser, &first_b64, &current, &old_sig);
@@ -199,13 +194,11 @@ fn first_challenge_is_no_second_challenge() {
 #[test]
 fn a_consent_from_session_a_is_worthless_in_session_b() {
     let (portal, current, user_id) = portal_with_registered_card();
-    let mut victim = Browser::new(&portal);
-    victim.get(paths::MENU);
+    let mut victim = Browser::in_session(&portal);
     let (a_b64, a) = fetch_challenge(&mut victim);
     let a_signature = current.sign(portal.origin(), &a, SignPurpose::RenewCurrent, b"");
 
-    let mut attacker = Browser::new(&portal);
-    attacker.get(paths::MENU);
+    let mut attacker = Browser::in_session(&portal);
     // Session A's challenge and signature, posted in session B: B has no such challenge.
     let page = post_current(&mut attacker, &a_b64, &current, &a_signature);
     assert_json_refusal(&page, 409, "session_expired", "画面の有効期限が切れました");
@@ -244,8 +237,7 @@ fn a_consent_from_session_a_is_worthless_in_session_b() {
 fn a_consent_made_in_session_a_cannot_be_paired_in_session_b_with_another_card() {
     let (portal, current, user_id) = portal_with_registered_card();
     // The victim's current card consents in session A; step 2 succeeds there.
-    let mut victim = Browser::new(&portal);
-    victim.get(paths::MENU);
+    let mut victim = Browser::in_session(&portal);
     let (a_b64, a) = fetch_challenge(&mut victim);
     let a_signature = current.sign(portal.origin(), &a, SignPurpose::RenewCurrent, b"");
     let victim_step2 = post_current(&mut victim, &a_b64, &current, &a_signature);
@@ -258,8 +250,7 @@ fn a_consent_made_in_session_a_cannot_be_paired_in_session_b_with_another_card()
         serial: 666,
         ..CardSpec::new_card()
     });
-    let mut attacker = Browser::new(&portal);
-    attacker.get(paths::MENU);
+    let mut attacker = Browser::in_session(&portal);
     let page = post_current(&mut attacker, &a_b64, &current, &a_signature);
     assert_eq!(page.error_code(), "session_expired");
     let signature = attackers_card.sign(
@@ -285,8 +276,7 @@ fn a_consent_made_in_session_a_cannot_be_paired_in_session_b_with_another_card()
 #[test]
 fn foreign_origin_is_refused_before_anything_is_consumed() {
     let (portal, current, _) = portal_with_registered_card();
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     let (challenge_b64, challenge) = fetch_challenge(&mut browser);
     let signature = current.sign(portal.origin(), &challenge, SignPurpose::RenewCurrent, b"");
     for foreign in [
@@ -407,8 +397,7 @@ fn injected_html_appears_raw_before_the_genuine_form() {
 fn the_old_four_field_submission_verifies_nothing() {
     let (portal, current, user_id) = portal_with_registered_card();
     let new = Card::issue(&CardSpec::new_card());
-    let mut browser = Browser::new(&portal);
-    browser.get(paths::MENU);
+    let mut browser = Browser::in_session(&portal);
     let (challenge_b64, challenge) = fetch_challenge(&mut browser);
     let fields = [
         ("challenge", challenge_b64.clone()),

@@ -293,6 +293,13 @@ impl Browser {
         Browser::at_port(portal.port())
     }
 
+    /// A browser that has opened the 利用者登録メニュー, so it holds a portal session (`JSESSIONID`).
+    pub fn in_session(portal: &RunningPortal) -> Self {
+        let mut browser = Browser::new(portal);
+        browser.get(paths::MENU);
+        browser
+    }
+
     pub fn get(&mut self, path: &str) -> Page {
         self.request("GET", path, None, &[])
     }
