@@ -16,6 +16,7 @@ import { Portal, PATHS, COMPANY } from './portal.mjs';
 import { Child } from './processes.mjs';
 import { HOST, HOST_NAME, OUT_DIR, PORTAL, TESTBED } from './paths.mjs';
 import { WebDriver } from './firefox-webdriver.mjs';
+import { hostLogsIn, tearDown } from './world-dir.mjs';
 
 export { PATHS, COMPANY };
 
@@ -444,27 +445,18 @@ export class FirefoxWorld {
   }
 
   hostLogs() {
-    return fs
-      .readdirSync(this.dir)
-      .filter((f) => f.startsWith('ebid-host') && f.endsWith('.log'))
-      .map((f) => fs.readFileSync(path.join(this.dir, f), 'utf8'))
-      .join('\n');
+    return hostLogsIn(this.dir);
   }
 
   async close() {
-    const steps = [
-      () => this.driver?.quit(),
-      () => this.geckodriver?.stop(),
-      () => this.portal?.stop(),
-      () => this.testbed?.stop(),
-    ];
-    for (const step of steps) {
-      try {
-        await step();
-      } catch {
-        // keep tearing down
-      }
-    }
-    if (!process.env.EBID_E2E_KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
+    await tearDown(
+      [
+        () => this.driver?.quit(),
+        () => this.geckodriver?.stop(),
+        () => this.portal?.stop(),
+        () => this.testbed?.stop(),
+      ],
+      this.dir,
+    );
   }
 }

@@ -9,6 +9,7 @@ import { Portal, PATHS, renewalStepOf } from './portal.mjs';
 import { launchBrowser, writeHostManifest, enablePortalOrigins } from './browser.mjs';
 import { signLogin } from './native-host.mjs';
 import { checkBuilt } from './paths.mjs';
+import { hostLogsIn, tearDown } from './world-dir.mjs';
 
 /**
  * @param {object} options
@@ -238,11 +239,7 @@ export class World {
 
   /** What the ebid-host processes logged (launched by Chromium, or spawned directly for login), at debug level. */
   hostLogs() {
-    return fs
-      .readdirSync(this.dir)
-      .filter((f) => f.startsWith('ebid-host') && f.endsWith('.log'))
-      .map((f) => fs.readFileSync(path.join(this.dir, f), 'utf8'))
-      .join('\n');
+    return hostLogsIn(this.dir);
   }
 
   /** Whether `pin` shows up in any host log as a whole token (not inside a longer digit string). */
@@ -252,18 +249,13 @@ export class World {
   }
 
   async close() {
-    const steps = [
-      () => this.context?.close(),
-      () => this.portal?.stop(),
-      () => this.testbed?.stop(),
-    ];
-    for (const step of steps) {
-      try {
-        await step();
-      } catch {
-        // keep tearing down
-      }
-    }
-    if (!process.env.EBID_E2E_KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
+    await tearDown(
+      [
+        () => this.context?.close(),
+        () => this.portal?.stop(),
+        () => this.testbed?.stop(),
+      ],
+      this.dir,
+    );
   }
 }
