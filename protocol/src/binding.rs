@@ -15,6 +15,10 @@ pub enum SignPurpose {
     RenewCurrent,
     /// The new card takes over; binds the current card's certificate.
     RenewNew,
+    /// An unregistered card asks to be registered (2.1.3 利用者情報の新規登録).
+    Register,
+    /// A registered card opens its 利用者情報 for 変更.
+    Change,
 }
 
 impl SignPurpose {
@@ -23,6 +27,8 @@ impl SignPurpose {
             SignPurpose::Login => b"login",
             SignPurpose::RenewCurrent => b"renew-current",
             SignPurpose::RenewNew => b"renew-new",
+            SignPurpose::Register => b"register",
+            SignPurpose::Change => b"change",
         }
     }
 }
@@ -76,6 +82,22 @@ mod tests {
             base,
             binding_digest("https://a.example", b"c", SignPurpose::RenewNew, b"other")
         );
+        let purposes = [
+            SignPurpose::Login,
+            SignPurpose::RenewCurrent,
+            SignPurpose::RenewNew,
+            SignPurpose::Register,
+            SignPurpose::Change,
+        ];
+        for (i, a) in purposes.iter().enumerate() {
+            for b in &purposes[i + 1..] {
+                assert_ne!(
+                    binding_digest("https://a.example", b"c", *a, b""),
+                    binding_digest("https://a.example", b"c", *b, b""),
+                    "{a:?} and {b:?} must not sign the same digest"
+                );
+            }
+        }
         // Moving bytes between fields must not collide.
         assert_ne!(
             binding_digest("https://a.example", b"cx", SignPurpose::Login, b""),
