@@ -16,7 +16,8 @@ as_root() {
 # tests and the demo with a Japanese font for its screenshots, Node.js for Playwright.
 # chromium-l10n: the Japanese browser UI, which the extension's dialog language follows. firefox-esr +
 # firefox-esr-l10n-ja: the Firefox end-to-end tests (Japanese language pack, pref intl.locale.requested=ja).
-packages=(librsvg2-bin gcc libc6-dev pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n firefox-esr firefox-esr-l10n-ja fonts-ipafont-gothic nodejs npm python3 ca-certificates)
+# opensc: OpenSC's own tools and opensc-pkcs11.so read the virtual JPKI card (tests/harness/tests/opensc_jpki.rs).
+packages=(librsvg2-bin gcc libc6-dev pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n firefox-esr firefox-esr-l10n-ja fonts-ipafont-gothic nodejs npm python3 ca-certificates opensc)
 # The test command (it asks for the Windows target) also runs the Windows host under Wine 8 and round-trips its MSI
 # (tests/windows/): wine64, the mingw linker, wixl to build the MSI and msiinfo (msitools) to read it. About 30 s
 # of apt on a fresh machine (28 packages with their dependencies, 1.2 GB installed: mingw and Wine).
