@@ -32,6 +32,7 @@ fn current_card_refusals() {
 fn for_the_current_card(e: ErrorInfo) -> Screen {
     let refused = |reason| Screen::Refused {
         reason,
+        card: Which::Current,
         error: Some(e.clone()),
     };
     match e.code {
