@@ -4,6 +4,10 @@
 //! takes them.
 #![allow(dead_code)]
 
+mod one_card;
+#[allow(unused_imports)]
+pub use one_card::*;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -504,87 +508,4 @@ pub fn assert_json_refusal(page: &Page, status: u16, code: &str, phrase: &str) {
     );
     assert!(words.contains(phrase), "expected {phrase:?} in {body}");
     assert!(error["registration_pointer"].is_boolean(), "{body}");
-}
-
-/// A one-card operation's challenge (`IcLoginChallenge.do`, `IcRegistChallenge.do`, `IcChangeChallenge.do`),
-/// base64 and decoded.
-pub fn card_challenge(browser: &mut Browser, path: &str) -> (String, Vec<u8>) {
-    let answer = browser.post_raw(path, "text/plain", b"");
-    assert_eq!(
-        answer.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&answer.raw)
-    );
-    challenge_of(&answer)
-}
-
-/// Posts `card` with `signature` to a one-card endpoint (`IcLogin.do`, `IcRegistCard.do`, `IcChangeCard.do`).
-pub fn post_card(
-    browser: &mut Browser,
-    path: &str,
-    challenge: &str,
-    card: &Card,
-    signature: &[u8],
-) -> Page {
-    browser.post_form(
-        path,
-        &[
-            ("challenge", challenge),
-            ("certificate", &card.b64()),
-            ("signature", &b64(signature)),
-        ],
-    )
-}
-
-/// A one-card proof as the extension runs it: the challenge of `challenge_path`, `card` signs it for `purpose`
-/// bound to `origin`, then the post to `card_path`. Returns the JSON answer.
-pub fn prove_card(
-    browser: &mut Browser,
-    origin: &str,
-    card: &Card,
-    purpose: SignPurpose,
-    challenge_path: &str,
-    card_path: &str,
-) -> Page {
-    let (challenge_b64, challenge) = card_challenge(browser, challenge_path);
-    let signature = card.sign(origin, &challenge, purpose, b"");
-    post_card(browser, card_path, &challenge_b64, card, &signature)
-}
-
-/// ICカードによるログイン as the extension runs it: the login page (the session), the challenge, the card's
-/// `Login` signature bound to `origin`, `IcLogin.do`. On success returns the `IcLoginResult.do` page the
-/// extension opens next; else the JSON refusal.
-pub fn log_in(browser: &mut Browser, origin: &str, card: &Card) -> Page {
-    assert_eq!(browser.get(paths::LOGIN_PAGE).status, 200);
-    let answer = prove_card(
-        browser,
-        origin,
-        card,
-        SignPurpose::Login,
-        paths::LOGIN_CHALLENGE,
-        paths::LOGIN_CARD,
-    );
-    if answer.status != 200 {
-        return answer;
-    }
-    assert_eq!(
-        answer.json(),
-        serde_json::json!({ "next": paths::LOGIN_RESULT })
-    );
-    browser.get(paths::LOGIN_RESULT)
-}
-
-/// The words of a JSON refusal (title and message) or of an HTML page.
-pub fn words(page: &Page) -> String {
-    if page.header("Content-Type") == Some("application/json; charset=utf-8") {
-        let json = page.json();
-        format!(
-            "{} {}",
-            json["error"]["title"].as_str().unwrap_or_default(),
-            json["error"]["message"].as_str().unwrap_or_default()
-        )
-    } else {
-        page.text()
-    }
 }
