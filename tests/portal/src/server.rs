@@ -1,4 +1,4 @@
-//! The running portal: a small pool of threads serving tiny_http requests and handing them to [`crate::routes`].
+//! The running portal: a small pool of threads serving tiny_http requests and handing them to `routes`.
 
 use std::io::Read;
 use std::net::SocketAddr;
