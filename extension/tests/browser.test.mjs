@@ -430,6 +430,8 @@ test('toolbar popup: whose card, until when, days left; a warning within 60 days
 
 test('test switch: loopback portal origins are registered from the options page; others are refused', async () => {
   const page = await openOptions();
+  // The page shows the switch once its wasm core has run (slow on a loaded machine): wait for it, then check.
+  await page.locator('#dev-origins-section').waitFor({ state: 'visible', timeout: 10000 }).catch(() => {});
   assert.equal(await page.locator('#dev-origins-section').isVisible(), true, 'the test build shows the switch');
   await page.fill('#dev-origins', `${portalOrigin}\nhttps://evil.example`);
   await page.click('#dev-origins-save');
