@@ -114,7 +114,8 @@ try {
   let frame = await world.openMenu();
   await oneCard('change', frame, fresh.pin, '利用者情報の変更');
   await screenshot('change-input', '利用者変更画面');
-  await fillContacts(frame, { repSection: '総務部 入札担当', repPhone: '011-211-3000' });
+  // A user registered without contact data has only the mail address prefilled: the portal asks for all ten.
+  await fillContacts(frame, { ...contacts(), repSection: '総務部 入札担当', repPhone: '011-211-3000' });
   await submit(frame, 'input[name="btnConfirm"]');
   await submit(frame, 'form[name="frmCommit"] input[type="submit"]');
   await screenshot('change-complete', `変更完了画面: ${(await frame.innerText('#changeResult')).trim()}`);
