@@ -1,9 +1,11 @@
 // ICカードによるログイン through the extension: the portal's login page, 「ログイン」, the dialog, the PIN; the portal
 // checks the card's proof at its JSON endpoints and the page shows ログインしました. A wrong PIN first, then the right
-// one; an unregistered card and an expired one are refused in the dialog, pointing to 2.1.3 and offering 「登録」.
+// one; an unregistered card and an expired one are refused in the dialog, pointing to 2.1.3 and offering 「登録」; a
+// synthetic click from page script starts nothing.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWorld, eventually } from '../lib/world.mjs';
+import { PATHS } from '../lib/portal.mjs';
 import { dialogPresent } from '../lib/dialog.mjs';
 import { COMPANY, sameCertificate } from '../lib/portal.mjs';
 import { closeDialog } from '../lib/card-operations.mjs';
@@ -88,6 +90,26 @@ describe('ICカードによるログイン', () => {
     } finally {
       if (result.dialog) await closeDialog(result.dialog);
       await result.page?.close();
+    }
+  });
+
+  it('a synthetic click on 「ログイン」 from page script starts nothing', async () => {
+    await world.testbed.put('old', 0);
+    const page = await world.context.newPage();
+    world.watchPage(page);
+    try {
+      await page.goto(world.url(PATHS.loginPage));
+      await page.waitForSelector('#btnIcLogin');
+      // A real click first proves the content script holds the button (then cancel), so the synthetic one meets it.
+      await page.click('#btnIcLogin');
+      await closeDialog(await eventually(() => world.context.pages().find((p) => p.url().includes('dialog.html')), 'the dialog'));
+      await page.evaluate(() => document.getElementById('btnIcLogin').click());
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(dialogPresent(page), false, 'no dialog for a synthetic click');
+      assert.equal(postsTo(LOGIN_CHALLENGE).length, 0, 'nothing reached the portal');
+      assert.equal(new URL(page.url()).pathname, PATHS.loginPage);
+    } finally {
+      await page.close();
     }
   });
 });
