@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: renews an e-bidding IC card in Chromium with the extension and the native host — against a private
+# The demo: renews an e-bidding IC card in Chromium with the extension and the native host, then — same browser, no
+# restart — logs in with the new card, changes the contact data and registers another company's card (2.1.3) — against a private
 # PC/SC daemon with virtual cards and a replica of the Sapporo portal, so no card reader and no real portal are
 # needed. Installs what is missing, builds everything, runs the whole flow, and saves a screenshot of every
 # screen to out/demo-screenshots/. Chromium is visible when there is a display ($DISPLAY), headless otherwise.
@@ -17,7 +18,7 @@ extension/build.sh
 say "3/4 building ebid-host, the testbed and the replica portal"
 cargo build -q -p ebid-host -p test-harness -p replica-portal
 
-say "4/4 running the renewal in Chromium"
+say "4/4 running the renewal, the login with the new card, 変更 and 登録 in Chromium"
 node tests/e2e/demo.mjs "$@"
 
 say "screenshots: $(pwd)/out/demo-screenshots/   figures: $(pwd)/out/e2e-figures.json"

@@ -3,24 +3,26 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::flow::{Screen, UserAction};
+use crate::flow::{Operation, Screen, UserAction};
 
-/// Port name the content script opens for one renewal.
+/// Port name the content script opens for one flow.
 pub const PAGE_PORT: &str = "ebid-page";
-/// Port name the dialog page opens to drive its renewal.
+/// Port name the dialog page opens to drive its flow.
 pub const DIALOG_PORT: &str = "ebid-dialog";
 
 /// Content script → service worker. The origin is never part of it: the worker takes it from the port's sender.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromPage {
-    /// 「ICカード更新」 was clicked by the user (a trusted event). `origin` is the document's `self.origin` (`"null"`
-    /// when sandboxed); `ancestors` are the origins of every frame above it, nearest first
+    /// A button of the page's profile was clicked by the user (a trusted event): `operation` is the one the
+    /// profile gives that button (the worker checks the page has such a button). `origin` is the document's
+    /// `self.origin` (`"null"` when sandboxed); `ancestors` are the origins of every frame above it, nearest first
     /// (`location.ancestorOrigins`, or what the script could read; `"cross-origin"` for one it could not).
     Start {
         origin: String,
         #[serde(default)]
         ancestors: Vec<String>,
+        operation: Operation,
     },
     /// The answer to [`ToPage::Portal`]: `status` 0 when the request did not get through (`error` says why).
     PortalAnswer {
@@ -46,7 +48,7 @@ pub enum ToPage {
         path: &'static str,
         fields: Vec<(&'static str, String)>,
     },
-    /// The renewal is verified: show the portal's confirmation page (`path` on the page's own origin) in this frame.
+    /// The portal took the card(s): show the operation's next page (`path` on the page's own origin) in this frame.
     Navigate { path: &'static str },
     /// The flow ended without a result; the page stays as it was.
     Closed,
@@ -69,9 +71,11 @@ pub enum FromDialog {
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToDialog {
-    /// The site that asked for the renewal, shown on every screen (as the browser reported it, never page data).
+    /// The site that asked for the flow, shown on every screen (as the browser reported it, never page data), and
+    /// the operation it asked for (the dialog's title).
     Site {
         origin: String,
+        operation: Operation,
     },
     Screen {
         screen: Screen,
@@ -108,6 +112,10 @@ mod tests {
             serde_json::from_str::<FromDialog>(r#"{"type":"user","action":"ok"}"#).unwrap(),
             FromDialog::User(UserAction::Ok)
         ));
+        assert!(matches!(
+            serde_json::from_str::<FromDialog>(r#"{"type":"user","action":"register"}"#).unwrap(),
+            FromDialog::User(UserAction::Register)
+        ));
         assert!(serde_json::from_str::<FromDialog>(r#"{"type":"user","action":"steal"}"#).is_err());
     }
 
@@ -115,11 +123,20 @@ mod tests {
     fn page_messages() {
         assert!(matches!(
             serde_json::from_str::<FromPage>(
-                r#"{"type":"start","origin":"https://a.example","ancestors":["https://a.example"]}"#
+                r#"{"type":"start","origin":"https://a.example","ancestors":["https://a.example"],"operation":"login"}"#
             )
             .unwrap(),
-            FromPage::Start { ancestors, .. } if ancestors == ["https://a.example"]
+            FromPage::Start { ancestors, operation: Operation::Login, .. } if ancestors == ["https://a.example"]
         ));
+        // No operation, or one the extension does not know: no flow.
+        assert!(serde_json::from_str::<FromPage>(
+            r#"{"type":"start","origin":"https://a.example"}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<FromPage>(
+            r#"{"type":"start","origin":"https://a.example","operation":"delete"}"#
+        )
+        .is_err());
         assert!(matches!(
             serde_json::from_str::<FromPage>(
                 r#"{"type":"portal_answer","id":3,"status":200,"body":"{}"}"#

@@ -1,9 +1,10 @@
-//! Who may start a renewal: only the portal's own menu page, in a frame tree that is the portal's all the way up.
+//! Who may start a flow: only a page of the portal's profile (the menu, the login page), in a frame tree that is
+//! the portal's all the way up, and only an operation one of that page's buttons starts.
 //! Every fact comes from the browser (the message sender and the content script's view of its ancestors), never
 //! from page data.
 
 use crate::site_profile::{
-    normalize_origin, origin_of_url, path_of_url, PortalOrigins, SiteProfile,
+    normalize_origin, origin_of_url, path_of_url, ActionPage, PortalOrigins, SiteProfile,
 };
 
 /// What the browser says about the frame that sent a message (`runtime.MessageSender`).
@@ -23,6 +24,8 @@ pub struct Sender {
 pub struct PortalPage {
     pub origin: String,
     pub profile: &'static SiteProfile,
+    /// The profile's entry for this page: the operations its buttons start.
+    pub page: &'static ActionPage,
 }
 
 /// The portal page the sender is, or why it is not one (for the console; the bidder sees nothing).
@@ -31,10 +34,12 @@ pub fn portal_page(sender: &Sender, origins: &PortalOrigins) -> Result<PortalPag
     let profile = origins
         .profile_for(&origin)
         .ok_or("this page is not a portal on the list")?;
-    let path = sender.url.as_deref().and_then(path_of_url);
-    if !path.is_some_and(|p| profile.is_menu_path(p)) {
-        return Err("this page is not the portal's menu page");
-    }
+    let page = sender
+        .url
+        .as_deref()
+        .and_then(path_of_url)
+        .and_then(|p| profile.page_at(p))
+        .ok_or("this page is not one the extension acts on")?;
     if sender.frame_id != Some(0.0) {
         // A frame: the tab's top page must be the portal too (no host permission → no tab.url → refused).
         let top = sender.tab_url.as_deref().and_then(origin_of_url);
@@ -42,7 +47,11 @@ pub fn portal_page(sender: &Sender, origins: &PortalOrigins) -> Result<PortalPag
             return Err("the portal page is framed by another site");
         }
     }
-    Ok(PortalPage { origin, profile })
+    Ok(PortalPage {
+        origin,
+        profile,
+        page,
+    })
 }
 
 /// The document's own origin as its content script sees it (`self.origin`: `"null"` when sandboxed) and every
@@ -101,6 +110,21 @@ mod tests {
             ..menu_sender()
         };
         assert_eq!(check(&framed_by_portal), Ok(PORTAL.to_string()));
+    }
+
+    #[test]
+    fn the_login_page_may_start_a_login_only() {
+        let login = Sender {
+            url: Some(format!(
+                "{PORTAL}/CALS/Accepter/ebidmlit/jsp/login/login.jsp"
+            )),
+            ..menu_sender()
+        };
+        let page = portal_page(&login, &PortalOrigins::new(&[], &[])).unwrap();
+        assert!(page.page.starts(crate::flow::Operation::Login));
+        assert!(!page.page.starts(crate::flow::Operation::Renew));
+        let menu = portal_page(&menu_sender(), &PortalOrigins::new(&[], &[])).unwrap();
+        assert!(!menu.page.starts(crate::flow::Operation::Login));
     }
 
     #[test]

@@ -1,27 +1,35 @@
-//! The renewal's talk with the portal (tests/portal/README.md): the flow asks for a challenge, hands over the current
-//! card's consent, then the new card's, and finally shows the confirmation page. The content script carries each
-//! call to the profile's fixed endpoint with the page's session and returns the status and body as they came.
+//! The flows' talk with the portal (tests/portal/README.md): the flow asks for a challenge and hands over the first
+//! card's signature — for the renewal the current card's consent, then the new card's, and finally shows the
+//! confirmation page; for a login, 登録 or 変更 the card's proof, then the operation's next page. The content script
+//! carries each call to the profile's fixed endpoint with the page's session and returns the status and body as
+//! they came.
 
 use serde::{Deserialize, Serialize};
 
 use crate::messages::valid_challenge;
-use crate::site_profile::PortalEndpoints;
+use crate::site_profile::OperationEndpoints;
 
 /// Which fixed endpoint a call goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PortalStep {
+    /// A fresh challenge for the first card.
     Challenge,
+    /// The renewal's current card consents (answered with the new card's challenge).
     Current,
+    /// The renewal's new card takes over (answered with the confirmation).
     New,
+    /// The one card of a login, 登録 or 変更 proves itself (answered with the next page).
+    Proof,
 }
 
 impl PortalStep {
-    pub fn path(self, endpoints: &PortalEndpoints) -> &'static str {
+    /// The operation's endpoint for this step; `None` when the operation has no such step.
+    pub fn path(self, endpoints: &OperationEndpoints) -> Option<&'static str> {
         match self {
-            PortalStep::Challenge => endpoints.challenge,
-            PortalStep::Current => endpoints.current,
-            PortalStep::New => endpoints.new,
+            PortalStep::Challenge => Some(endpoints.challenge),
+            PortalStep::Current | PortalStep::Proof => Some(endpoints.proof),
+            PortalStep::New => endpoints.new_card,
         }
     }
 }
@@ -40,6 +48,8 @@ pub enum PortalReply {
     Challenge(String),
     /// Both steps passed: the confirmation page is ready.
     Confirmed,
+    /// The card was taken (logged in, proven for 登録 / 変更): the next page is ready.
+    Proven,
 }
 
 /// The portal's refusal, in its own words (Japanese), or why it could not be asked.
@@ -61,6 +71,7 @@ pub enum PortalProblem {
 struct Body {
     challenge: Option<String>,
     confirm: Option<String>,
+    next: Option<String>,
     error: Option<ErrorBody>,
 }
 
@@ -106,11 +117,13 @@ pub fn read_answer(
     if !(200..300).contains(&status) {
         return Err(unreachable(format!("{step:?}: HTTP {status}")));
     }
-    match (step, parsed.challenge, parsed.confirm) {
-        (PortalStep::Challenge | PortalStep::Current, Some(c), _) if valid_challenge(&c) => {
+    // Where the answer says to go next is not taken: the profile names the next page.
+    match (step, parsed.challenge, parsed.confirm, parsed.next) {
+        (PortalStep::Challenge | PortalStep::Current, Some(c), _, _) if valid_challenge(&c) => {
             Ok(PortalReply::Challenge(c))
         }
-        (PortalStep::New, _, Some(_)) => Ok(PortalReply::Confirmed),
+        (PortalStep::New, _, Some(_), _) => Ok(PortalReply::Confirmed),
+        (PortalStep::Proof, _, _, Some(_)) => Ok(PortalReply::Proven),
         _ => Err(unreachable(format!(
             "{step:?}: HTTP {status}, the answer lacks what the step gives"
         ))),
@@ -141,6 +154,10 @@ mod tests {
         assert_eq!(
             read_answer(PortalStep::New, 200, r#"{"confirm":"/x"}"#, None),
             Ok(PortalReply::Confirmed)
+        );
+        assert_eq!(
+            read_answer(PortalStep::Proof, 200, r#"{"next":"/x"}"#, None),
+            Ok(PortalReply::Proven)
         );
     }
 
@@ -175,6 +192,13 @@ mod tests {
             (PortalStep::Challenge, 500, "{}", None),
             (PortalStep::New, 200, r#"{"challenge":"x"}"#, None),
             (PortalStep::Current, 200, r#"{"confirm":"/x"}"#, None),
+            (PortalStep::Proof, 200, r#"{"confirm":"/x"}"#, None),
+            (
+                PortalStep::Proof,
+                200,
+                &format!(r#"{{"challenge":"{C32}"}}"#),
+                None,
+            ),
         ] {
             assert!(
                 matches!(

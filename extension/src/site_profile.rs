@@ -1,65 +1,144 @@
-//! Which portals get the renewal flow, and where on their pages the extension finds the button and the form.
+//! Which portals get the card flows, and — as data — each page the extension acts on: its path, the buttons it
+//! takes over and the operation each starts; each operation's fixed endpoints and the page the frame goes to at the
+//! end.
 //!
-//! The selectors are data, not code: the content script asks the service worker for the profile of its origin and
-//! uses only what it receives. A portal that is not on the list gets nothing.
+//! The content script asks the service worker for its page's entry and uses only what it receives. A portal that is
+//! not on the list, or a page that is not in the profile, gets nothing.
 
 use serde::Serialize;
+
+use crate::flow::Operation;
 
 /// Origins of the Sapporo e-bidding portal that the extension serves out of the box (manifest `content_scripts`).
 pub const SAPPORO_ORIGINS: &[&str] = &["https://www.ebid.city.sapporo.jp"];
 
-/// What the content script needs on the 利用者登録メニュー画面: where the flow may start and which button starts it.
-/// Nothing else is taken from the page: the challenge and the result's target are the profile's [`PortalEndpoints`].
+/// A button the content script takes over (trusted clicks only), and the operation it starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PageContract {
-    /// Paths of the menu page(s) whose 「ICカード更新」 button starts a renewal (no query, exact match).
-    pub menu_paths: &'static [&'static str],
-    /// CSS selector of the 「ICカード更新」 button.
-    pub renew_button: &'static str,
+pub struct PageButton {
+    /// CSS selector of the button.
+    pub selector: &'static str,
+    pub operation: Operation,
 }
 
-/// The portal's fixed renewal endpoints (paths on the portal origin). The content script calls them with the page's
-/// session; where they are is never read from the page, so injected HTML cannot redirect or pre-seed a renewal.
+/// A portal page the extension acts on. Nothing else is taken from the page: the challenges and the final target
+/// are the profile's [`OperationEndpoints`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PortalEndpoints {
-    /// POST → `{"challenge": base64}`: a fresh challenge for this session.
-    pub challenge: &'static str,
-    /// POST challenge + current certificate + its signature → `{"challenge": base64}` for the new card.
-    pub current: &'static str,
-    /// POST second challenge + new certificate + its signature → `{"confirm": path}`.
-    pub new: &'static str,
-    /// GET: 電子証明書更新確認画面, shown in the menu's frame when both steps passed.
-    pub confirm: &'static str,
+pub struct ActionPage {
+    /// The page's path (no query, exact match).
+    pub path: &'static str,
+    pub buttons: &'static [PageButton],
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SiteProfile {
-    pub name: &'static str,
-    pub page: PageContract,
-    #[serde(skip)]
-    pub endpoints: PortalEndpoints,
-}
-
-impl SiteProfile {
-    /// Whether a page at `path` (query and fragment already dropped) may start the flow.
-    pub fn is_menu_path(&self, path: &str) -> bool {
-        self.page.menu_paths.contains(&path)
+impl ActionPage {
+    /// Whether a button on this page starts `operation`.
+    pub fn starts(&self, operation: Operation) -> bool {
+        self.buttons.iter().any(|b| b.operation == operation)
     }
 }
 
-/// The Sapporo portal's 利用者登録メニュー画面 (and the replica in tests/portal, which follows it).
+/// An operation's fixed endpoints (paths on the portal origin). The content script calls them with the page's
+/// session; where they are is never read from the page, so injected HTML cannot redirect or pre-seed a flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationEndpoints {
+    pub operation: Operation,
+    /// POST → `{"challenge": base64}`: a fresh challenge for this session.
+    pub challenge: &'static str,
+    /// POST challenge + the first card's certificate + its signature → the renewal: `{"challenge"}` for the new
+    /// card; the others: `{"next"}`.
+    pub proof: &'static str,
+    /// The renewal only: POST second challenge + new certificate + its signature → `{"confirm"}`.
+    pub new_card: Option<&'static str>,
+    /// GET in the page's frame once the portal took the card(s): 電子証明書更新確認画面, ログイン結果, 資格審査情報検索
+    /// (登録), 利用者変更画面.
+    pub next: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteProfile {
+    pub name: &'static str,
+    pub pages: &'static [ActionPage],
+    pub endpoints: &'static [OperationEndpoints],
+}
+
+impl SiteProfile {
+    /// The page at `path` (query and fragment already dropped), if the extension acts on it.
+    pub fn page_at(&self, path: &str) -> Option<&'static ActionPage> {
+        self.pages.iter().find(|p| p.path == path)
+    }
+
+    /// The endpoints of `operation`.
+    pub fn endpoints_of(&self, operation: Operation) -> Option<&'static OperationEndpoints> {
+        self.endpoints.iter().find(|e| e.operation == operation)
+    }
+}
+
+/// What the content script of one page gets: that page's entry.
+#[derive(Debug, Serialize)]
+pub struct PageProfile {
+    pub name: &'static str,
+    pub page: &'static ActionPage,
+}
+
+/// The Sapporo portal's 利用者登録メニュー画面 and ICカードによるログイン画面 (and the replica in tests/portal, which
+/// follows them).
 pub const SAPPORO: SiteProfile = SiteProfile {
     name: "sapporo",
-    page: PageContract {
-        menu_paths: &["/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp"],
-        renew_button: "input[name=\"btnIcRenew\"], button[name=\"btnIcRenew\"]",
-    },
-    endpoints: PortalEndpoints {
-        challenge: "/CALS/Accepter/ebidmlit/riyousha/IcRenewChallenge.do",
-        current: "/CALS/Accepter/ebidmlit/riyousha/IcRenewCurrent.do",
-        new: "/CALS/Accepter/ebidmlit/riyousha/IcRenewNew.do",
-        confirm: "/CALS/Accepter/ebidmlit/riyousha/IcRenewConfirm.do",
-    },
+    pages: &[
+        ActionPage {
+            path: "/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp",
+            buttons: &[
+                PageButton {
+                    selector: "input[name=\"btnIcRenew\"], button[name=\"btnIcRenew\"]",
+                    operation: Operation::Renew,
+                },
+                PageButton {
+                    selector: "input[name=\"btnRegist\"], button[name=\"btnRegist\"]",
+                    operation: Operation::Register,
+                },
+                PageButton {
+                    selector: "input[name=\"btnChange\"], button[name=\"btnChange\"]",
+                    operation: Operation::Change,
+                },
+            ],
+        },
+        ActionPage {
+            path: "/CALS/Accepter/ebidmlit/jsp/login/login.jsp",
+            buttons: &[PageButton {
+                selector: "input[name=\"btnIcLogin\"], button[name=\"btnIcLogin\"]",
+                operation: Operation::Login,
+            }],
+        },
+    ],
+    endpoints: &[
+        OperationEndpoints {
+            operation: Operation::Renew,
+            challenge: "/CALS/Accepter/ebidmlit/riyousha/IcRenewChallenge.do",
+            proof: "/CALS/Accepter/ebidmlit/riyousha/IcRenewCurrent.do",
+            new_card: Some("/CALS/Accepter/ebidmlit/riyousha/IcRenewNew.do"),
+            next: "/CALS/Accepter/ebidmlit/riyousha/IcRenewConfirm.do",
+        },
+        OperationEndpoints {
+            operation: Operation::Login,
+            challenge: "/CALS/Accepter/ebidmlit/login/IcLoginChallenge.do",
+            proof: "/CALS/Accepter/ebidmlit/login/IcLogin.do",
+            new_card: None,
+            next: "/CALS/Accepter/ebidmlit/login/IcLoginResult.do",
+        },
+        OperationEndpoints {
+            operation: Operation::Register,
+            challenge: "/CALS/Accepter/ebidmlit/riyousha/IcRegistChallenge.do",
+            proof: "/CALS/Accepter/ebidmlit/riyousha/IcRegistCard.do",
+            new_card: None,
+            next: "/CALS/Accepter/ebidmlit/riyousha/RegistSearch.do",
+        },
+        OperationEndpoints {
+            operation: Operation::Change,
+            challenge: "/CALS/Accepter/ebidmlit/riyousha/IcChangeChallenge.do",
+            proof: "/CALS/Accepter/ebidmlit/riyousha/IcChangeCard.do",
+            new_card: None,
+            next: "/CALS/Accepter/ebidmlit/riyousha/ChangeInput.do",
+        },
+    ],
 };
 
 /// A test build (cargo feature `test-build`, made by build.sh into `out/extension/chrome-test`) also serves
@@ -359,16 +438,43 @@ mod tests {
     }
 
     #[test]
-    fn menu_paths_are_exact() {
-        assert!(SAPPORO.is_menu_path("/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp"));
-        assert!(!SAPPORO.is_menu_path("/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp/x"));
-        assert!(!SAPPORO.is_menu_path("/files/riyoushaMenu.jsp"));
+    fn page_paths_are_exact() {
+        let menu = SAPPORO
+            .page_at("/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp")
+            .unwrap();
+        for op in [Operation::Renew, Operation::Register, Operation::Change] {
+            assert!(menu.starts(op), "{op:?}");
+        }
+        assert!(!menu.starts(Operation::Login));
+        let login = SAPPORO
+            .page_at("/CALS/Accepter/ebidmlit/jsp/login/login.jsp")
+            .unwrap();
+        assert!(login.starts(Operation::Login) && login.buttons.len() == 1);
+        assert!(SAPPORO
+            .page_at("/CALS/Accepter/ebidmlit/jsp/riyousha/riyoushaMenu.jsp/x")
+            .is_none());
+        assert!(SAPPORO.page_at("/files/riyoushaMenu.jsp").is_none());
         assert_eq!(
             path_of_url("http://127.0.0.1:1/CALS/a.jsp?x=/b#c"),
             Some("/CALS/a.jsp")
         );
         assert_eq!(path_of_url("https://a.example"), Some("/"));
         assert_eq!(path_of_url("about:blank"), None);
+    }
+
+    #[test]
+    fn every_operation_has_its_endpoints() {
+        for op in Operation::ALL {
+            let e = SAPPORO.endpoints_of(op).unwrap();
+            assert_eq!(e.new_card.is_some(), op.has_new_card(), "{op:?}");
+            for path in [e.challenge, e.proof, e.next] {
+                assert!(path.starts_with("/CALS/Accepter/ebidmlit/") && path.ends_with(".do"));
+            }
+        }
+        assert_eq!(
+            SAPPORO.endpoints_of(Operation::Login).unwrap().proof,
+            "/CALS/Accepter/ebidmlit/login/IcLogin.do"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use ebid_protocol::ErrorCode;
 
-use crate::flow::{Failure, Notice, Progress, Refusal, Screen, SwapStage, Which};
+use crate::flow::{Failure, Notice, Operation, Progress, Refusal, Screen, SwapStage, Which};
 use crate::host_problem::HostProblem;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,7 @@ pub fn error_key(code: ErrorCode) -> String {
 
 /// Every element that is shown or hidden depending on the screen (all others follow their section).
 pub const OPTIONAL_ELEMENTS: &[&str] = &[
+    "confirm-warning",
     "insert-notice",
     "pin-form",
     "operator-note",
@@ -35,6 +36,7 @@ pub const OPTIONAL_ELEMENTS: &[&str] = &[
     "swap-notice",
     "refused-detail",
     "refused-pointer",
+    "refused-register",
     "failed-detail",
 ];
 
@@ -55,6 +57,8 @@ pub const SECTIONS: &[&str] = &[
 pub struct View {
     /// Section id; also written to `<body data-screen>` without the `screen-` prefix.
     pub section: &'static str,
+    /// The operation the dialog is for now (its title), when the screen says.
+    pub operation: Option<Operation>,
     pub texts: Vec<(&'static str, Text)>,
     /// Optional elements to show; the rest of [`OPTIONAL_ELEMENTS`] is hidden.
     pub shown: Vec<&'static str>,
@@ -76,8 +80,16 @@ pub fn view(screen: &Screen) -> View {
             focus: Some("connecting-cancel"),
             ..View::default()
         },
-        Screen::Confirm => View {
+        Screen::Confirm { operation } => View {
             section: "screen-confirm",
+            operation: Some(*operation),
+            texts: vec![("confirm-text", msg(confirm_key(*operation)))],
+            // Only the renewal retires a card.
+            shown: if operation.has_new_card() {
+                vec!["confirm-warning"]
+            } else {
+                Vec::new()
+            },
             focus: Some("confirm-ok"),
             ..View::default()
         },
@@ -86,9 +98,16 @@ pub fn view(screen: &Screen) -> View {
             texts: vec![("progress-text", msg(progress_key(*step, *card)))],
             ..View::default()
         },
-        Screen::InsertCurrentCard { notice } => {
+        Screen::InsertCurrentCard { card, notice } => {
             let mut v = View {
                 section: "screen-insert",
+                texts: vec![(
+                    "insert-text",
+                    msg(match card {
+                        Which::Only => "insert_text_only",
+                        Which::Current | Which::New => "insert_text",
+                    }),
+                )],
                 focus: Some("insert-cancel"),
                 ..View::default()
             };
@@ -117,6 +136,7 @@ pub fn view(screen: &Screen) -> View {
                 msg(match card {
                     Which::Current => "pin_title_current",
                     Which::New => "pin_title_new",
+                    Which::Only => "pin_title_only",
                 }),
             ));
             if *pin_pad {
@@ -168,22 +188,36 @@ pub fn view(screen: &Screen) -> View {
             }
             v
         }
-        Screen::Done => View {
+        Screen::Done { operation } => View {
             section: "screen-done",
+            operation: Some(*operation),
+            texts: vec![("done-text", msg(done_key(*operation)))],
             ..View::default()
         },
-        Screen::Refused { reason, error } => {
+        Screen::Refused {
+            reason,
+            card,
+            error,
+        } => {
+            let only = *card == Which::Only;
             let mut v = View {
                 section: "screen-refused",
                 texts: vec![(
                     "refused-reason",
-                    msg(match reason {
-                        Refusal::Expired => "refused_expired",
-                        Refusal::Blocked => "refused_blocked",
-                        Refusal::Unsupported => "refused_unsupported",
+                    msg(match (reason, only) {
+                        (Refusal::Expired, false) => "refused_expired",
+                        (Refusal::Expired, true) => "refused_expired_only",
+                        (Refusal::Blocked, false) => "refused_blocked",
+                        (Refusal::Blocked, true) => "refused_blocked_only",
+                        (Refusal::Unsupported, _) => "refused_unsupported",
                     }),
                 )],
-                shown: vec!["refused-pointer"],
+                // An expired or blocked card can be replaced by registering another: 「登録」 does it here.
+                shown: if *reason == Refusal::Unsupported {
+                    vec!["refused-pointer"]
+                } else {
+                    vec!["refused-pointer", "refused-register"]
+                },
                 focus: Some("refused-close"),
                 ..View::default()
             };
@@ -210,7 +244,7 @@ pub fn view(screen: &Screen) -> View {
                 v.shown.push("refused-detail");
             }
             if *registration_pointer {
-                v.shown.push("refused-pointer");
+                v.shown.extend(["refused-pointer", "refused-register"]);
             }
             v
         }
@@ -250,9 +284,38 @@ pub fn view(screen: &Screen) -> View {
     }
 }
 
+/// The dialog's title for an operation (`dialog_title` is the renewal's, also the page's static title).
+pub fn title_key(operation: Operation) -> &'static str {
+    match operation {
+        Operation::Renew => "dialog_title",
+        Operation::Login => "dialog_title_login",
+        Operation::Register => "dialog_title_register",
+        Operation::Change => "dialog_title_change",
+    }
+}
+
+fn confirm_key(operation: Operation) -> &'static str {
+    match operation {
+        Operation::Renew => "confirm_text",
+        Operation::Login => "confirm_text_login",
+        Operation::Register => "confirm_text_register",
+        Operation::Change => "confirm_text_change",
+    }
+}
+
+fn done_key(operation: Operation) -> &'static str {
+    match operation {
+        Operation::Renew => "done_text",
+        Operation::Login => "done_text_login",
+        Operation::Register => "done_text_register",
+        Operation::Change => "done_text_change",
+    }
+}
+
 fn progress_key(step: Progress, card: Which) -> &'static str {
     match (step, card) {
         (Progress::ReadingCard, Which::Current) => "progress_reading_current",
+        (Progress::ReadingCard, Which::Only) => "progress_reading_only",
         (Progress::ReadingCard, Which::New) => "progress_reading_new",
         (Progress::CheckingPin, _) => "progress_checking_pin",
         (Progress::Signing, _) => "progress_signing",

@@ -1,6 +1,6 @@
 // Content script on portal pages (all frames). Thin on purpose: it asks the service worker whether this is a portal
-// menu page, takes over the 「ICカード更新」 button on a real user click, and carries the worker's calls to the
-// portal's fixed endpoints with the page's session. It takes nothing from the page: no challenge, no form, no
+// page it acts on (the menu: 「登録」「変更」「ICカード更新」; the login page: 「ログイン」), takes over those buttons on
+// a real user click, and carries the worker's calls to the portal's fixed endpoints with the page's session. It takes nothing from the page: no challenge, no form, no
 // target. The dialog (and the PIN) live in an extension popup window. No wasm here: the portal's CSP would block it.
 (() => {
   'use strict';
@@ -15,7 +15,7 @@
 
   chrome.runtime.sendMessage({ type: 'ebid.profile' }).then(
     (answer) => {
-      if (!answer || !answer.page) return; // not a portal menu page on the list
+      if (!answer || !answer.page || !Array.isArray(answer.page.buttons)) return; // not a portal page on the list
       profile = answer;
       // Capture phase on window: runs before the button's own onclick (the applet call), which is then stopped.
       window.addEventListener('click', onClick, true);
@@ -23,18 +23,26 @@
     () => {}
   );
 
+  // The operation the clicked element's button starts (the profile's, never the page's), or null.
+  function operationOf(target) {
+    for (const { selector, operation } of profile.page.buttons) {
+      if (target.closest(selector)) return operation;
+    }
+    return null;
+  }
+
   function onClick(event) {
     const target = event.target instanceof Element ? event.target : null;
-    const button = target && target.closest(profile.page.renew_button);
-    if (!button) return;
+    const operation = target && operationOf(target);
+    if (!operation) return;
     event.preventDefault();
     event.stopImmediatePropagation();
     // element.click() and dispatchEvent() from page script are not the bidder's intent.
     if (!event.isTrusted) {
-      console.warn('[ebid] ignored a synthetic click on the renewal button');
+      console.warn('[ebid] ignored a synthetic click on the', operation, 'button');
       return;
     }
-    if (!running) start();
+    if (!running) start(operation);
   }
 
   // Origins of the frames above this one, nearest first. Chrome lists them; elsewhere, a frame whose location
@@ -52,7 +60,7 @@
     return origins;
   }
 
-  function start() {
+  function start(operation) {
     running = true;
     let port = chrome.runtime.connect({ name: 'ebid-page' });
     const finish = () => {
@@ -72,11 +80,12 @@
           break;
         case 'navigate':
           finish();
-          // The portal renders 電子証明書更新確認画面 for the session's verified renewal.
+          // The operation's next page (電子証明書更新確認画面, ログイン結果, 資格審査情報検索, 利用者変更画面),
+          // rendered by the portal for what the session's card proved.
           location.assign(samePortalUrl(message.path));
           break;
         case 'refused':
-          console.warn('[ebid] renewal not started:', message.reason);
+          console.warn('[ebid] not started:', message.reason);
           finish();
           break;
         default: // 'closed': cancelled or stopped — the page stays exactly as it was
@@ -87,7 +96,7 @@
       port = null;
       finish();
     });
-    port.postMessage({ type: 'start', origin: self.origin, ancestors: ancestorOrigins() });
+    port.postMessage({ type: 'start', origin: self.origin, ancestors: ancestorOrigins(), operation });
   }
 
   // Only paths on this page's own origin: the worker names the endpoint from its site profile.

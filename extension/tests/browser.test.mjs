@@ -36,6 +36,17 @@ const ENDPOINTS = {
   [`${R}/IcRenewNew.do`]: 'new',
 };
 const CONFIRM = `${R}/IcRenewConfirm.do`;
+// ICカードによるログイン and 登録 (one card each): the login page, the endpoints, the pages the frame goes to.
+const L = '/CALS/Accepter/ebidmlit/login';
+const LOGIN_PAGE = '/CALS/Accepter/ebidmlit/jsp/login/login.jsp';
+const ONE_CARD = {
+  [`${L}/IcLoginChallenge.do`]: 'login_challenge',
+  [`${L}/IcLogin.do`]: 'login',
+  [`${R}/IcRegistChallenge.do`]: 'regist_challenge',
+  [`${R}/IcRegistCard.do`]: 'regist',
+};
+const LOGIN_RESULT = `${L}/IcLoginResult.do`;
+const REGIST_SEARCH = `${R}/RegistSearch.do`;
 
 // What the fake host gives (tests/harness/src/bin/fake-host.rs): the portal checks it receives exactly these.
 const FAKE = {
@@ -52,10 +63,10 @@ let context, serviceWorker, server, portalOrigin, work, hostDir;
  * 'broken' (step 1 answers 502 with an HTML page: not the contract). `calls`: every endpoint request
  * {step, fields, origin, status}. `issued`: the challenges it gave, by step. `verified`: both steps passed.
  */
-const portal = { mode: 'ok', refusal: null, calls: [], issued: {}, verified: false };
+const portal = { mode: 'ok', refusal: null, calls: [], issued: {}, verified: false, proven: {} };
 
 function resetPortal(mode = 'ok', refusal = null) {
-  Object.assign(portal, { mode, refusal, calls: [], issued: {}, verified: false });
+  Object.assign(portal, { mode, refusal, calls: [], issued: {}, verified: false, proven: {} });
 }
 
 // The 利用者登録メニュー page as the replica serves it (form frmRenew with only the button, applet call), under a
@@ -65,6 +76,12 @@ const menuPage = `<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><ti
 <form name="frmRenew" id="frmRenew" method="post" action="${CONFIRM}">
 <input type="button" name="btnIcRenew" id="btnIcRenew" value="ICカード更新" onclick="fnIcRenew(); return false;">
 </form></body></html>`;
+
+// ICカードによるログイン as the replica serves it: the 「ログイン」 button calls the applet.
+const loginPage = `<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>ICカードによるログイン</title>
+<script>function fnIcLogin() { window.appletCalled = true; alert('applet'); return false; }</script></head><body>
+<input type="button" name="btnIcLogin" id="btnIcLogin" value="ログイン" onclick="fnIcLogin(); return false;">
+</body></html>`;
 
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -109,11 +126,30 @@ function endpoint(step, fields, res) {
   }
 }
 
+/**
+ * A one-card endpoint (login, 登録): a challenge, or the card's proof, which must carry that challenge and exactly
+ * the current card's certificate and signature the fake host gave. 'refuse' mode refuses the login proof.
+ */
+function oneCardEndpoint(step, fields, res) {
+  if (step.endsWith('_challenge')) {
+    portal.issued[step] = newChallenge();
+    return json(res, 200, { challenge: portal.issued[step] });
+  }
+  const wanted = { challenge: portal.issued[`${step}_challenge`], certificate: FAKE.oldCertificate, signature: FAKE.oldSignature };
+  const sorted = (o) => JSON.stringify(Object.entries(o).sort());
+  if (sorted(fields) !== sorted(wanted)) {
+    return json(res, 400, { error: { code: 'unexpected', title: '想定外の送信内容です', message: '', registration_pointer: false } });
+  }
+  if (portal.mode === 'refuse' && step === 'login') return json(res, 403, { error: portal.refusal });
+  portal.proven[step] = true;
+  return json(res, 200, { next: step === 'login' ? LOGIN_RESULT : REGIST_SEARCH });
+}
+
 function startPortal() {
   return new Promise((resolveStart) => {
     server = createServer((req, res) => {
       const path = new URL(req.url, 'http://x').pathname;
-      const step = ENDPOINTS[path];
+      const step = ENDPOINTS[path] ?? ONE_CARD[path];
       if (req.method === 'POST' && step) {
         let body = '';
         req.on('data', (c) => (body += c));
@@ -126,7 +162,8 @@ function startPortal() {
             call.status = status;
             return writeHead(status, ...rest);
           };
-          endpoint(step, fields, res);
+          if (ONE_CARD[path]) oneCardEndpoint(step, fields, res);
+          else endpoint(step, fields, res);
         });
         return;
       }
@@ -137,6 +174,23 @@ function startPortal() {
             ? '<html><body><h1 id="confirm-page">電子証明書更新確認画面</h1></body></html>'
             : '<html><body><h1 id="errorTitle">画面の有効期限が切れました</h1></body></html>',
         );
+      }
+      for (const [route, step, id, text] of [
+        [LOGIN_RESULT, 'login', 'loginResult', 'ログインしました。'],
+        [REGIST_SEARCH, 'regist', 'registSearch', '資格審査情報検索'],
+      ]) {
+        if (req.method === 'GET' && path === route) {
+          res.writeHead(portal.proven[step] ? 200 : 409, PAGE_HEADERS);
+          return res.end(
+            portal.proven[step]
+              ? `<html><body><h1 id="${id}">${text}</h1></body></html>`
+              : '<html><body><h1 id="errorTitle">画面の有効期限が切れました</h1></body></html>',
+          );
+        }
+      }
+      if (req.method === 'GET' && path === LOGIN_PAGE) {
+        res.writeHead(200, PAGE_HEADERS);
+        return res.end(loginPage);
       }
       if (req.method === 'GET' && path === MENU) {
         res.writeHead(200, PAGE_HEADERS);
@@ -376,6 +430,8 @@ test('toolbar popup: whose card, until when, days left; a warning within 60 days
 
 test('test switch: loopback portal origins are registered from the options page; others are refused', async () => {
   const page = await openOptions();
+  // The page shows the switch once its wasm core has run (slow on a loaded machine): wait for it, then check.
+  await page.locator('#dev-origins-section').waitFor({ state: 'visible', timeout: 10000 }).catch(() => {});
   assert.equal(await page.locator('#dev-origins-section').isVisible(), true, 'the test build shows the switch');
   await page.fill('#dev-origins', `${portalOrigin}\nhttps://evil.example`);
   await page.click('#dev-origins-save');
@@ -403,11 +459,11 @@ async function dialogClosed(dialog, timeoutMs = 10000) {
   assert.ok(dialog.isClosed(), 'the dialog window closed');
 }
 
-/** The menu page, with the content script in charge of its button. */
-async function openMenuPage() {
+/** The menu page (or another page the extension acts on), with the content script in charge of its button. */
+async function openMenuPage(route = MENU) {
   const page = await context.newPage();
   page.on('dialog', (d) => d.dismiss());
-  await page.goto(`${portalOrigin}${MENU}`);
+  await page.goto(`${portalOrigin}${route}`);
   // The content script asks for its profile first; wait until it has taken over the button.
   await page.waitForTimeout(300);
   return page;
@@ -674,6 +730,81 @@ test('a host that stops answering after the Hello ends in the failed screen and 
   assert.deepEqual(portal.calls.map((c) => c.step), ['challenge']);
   await pressClosingButton(dialog.locator('#failed-close'));
   await dialogClosed(dialog);
+  await page.close();
+});
+
+test('login: 「ログイン」 on the login page proves the card at the login endpoints and shows the result page', async () => {
+  installHost(true);
+  setHostMode({});
+  resetPortal();
+  const page = await openMenuPage(LOGIN_PAGE);
+  await page.click('#btnIcLogin');
+  const dialog = await findDialog();
+  await dialog.locator('#confirm-ok').waitFor();
+  assert.equal(await page.evaluate(() => window.appletCalled), undefined, 'the applet call was stopped');
+  assert.equal((await dialog.locator('#dialog-title').textContent()).trim(), 'ICカードによるログイン');
+  assert.equal(await dialog.locator('#confirm-warning').isVisible(), false, 'no card is retired by a login');
+  await screenshot(dialog, 'login-confirm');
+  await dialog.locator('#confirm-ok').click();
+  await dialog.locator('#pin-input').waitFor();
+  assert.equal((await dialog.locator('#pin-title').textContent()).trim(), 'ICカードのPIN番号を入力してください。');
+  await dialog.locator('#pin-input').fill('1234');
+  await dialog.locator('#pin-ok').click();
+  await page.waitForSelector('#loginResult', { timeout: 5000 });
+  assert.equal(new URL(page.url()).pathname, LOGIN_RESULT);
+  await dialogClosed(dialog);
+  assert.deepEqual(
+    portal.calls.map(({ step, origin, status }) => ({ step, origin, status })),
+    [
+      { step: 'login_challenge', origin: portalOrigin, status: 200 },
+      { step: 'login', origin: portalOrigin, status: 200 },
+    ],
+  );
+  const signs = hostRequests().filter((r) => r.cmd === 'sign_challenge');
+  assert.equal(signs.length, 1);
+  assert.equal(signs[0].purpose, 'login');
+  assert.equal(signs[0].origin, portalOrigin);
+  assert.equal(signs[0].challenge, portal.issued.login_challenge);
+  await page.close();
+});
+
+test('「登録」 on a refusal pointing to 2.1.3 registers in the same dialog and opens 資格審査情報検索 in the page', async () => {
+  installHost(true);
+  setHostMode({});
+  resetPortal('refuse', {
+    code: 'unregistered',
+    title: '利用者登録されていないICカードです',
+    message: '利用者登録を行ってください。',
+    registration_pointer: true,
+  });
+  const page = await openMenuPage(LOGIN_PAGE);
+  await page.click('#btnIcLogin');
+  const dialog = await findDialog();
+  await dialog.locator('#confirm-ok').click();
+  await dialog.locator('#pin-input').fill('1234');
+  await dialog.locator('#pin-ok').click();
+  await dialog.locator('#screen-refused').waitFor();
+  assert.equal((await dialog.locator('#refused-reason').textContent()).trim(), '利用者登録されていないICカードです');
+  await screenshot(dialog, 'login-refused-register');
+  await dialog.locator('#refused-register').click();
+  await dialog.locator('#screen-confirm').waitFor();
+  assert.equal((await dialog.locator('#dialog-title').textContent()).trim(), '利用者情報の新規登録');
+  await dialog.locator('#confirm-ok').click();
+  await dialog.locator('#pin-input').fill('1234');
+  await dialog.locator('#pin-ok').click();
+  await page.waitForSelector('#registSearch', { timeout: 5000 });
+  assert.equal(new URL(page.url()).pathname, REGIST_SEARCH);
+  await dialogClosed(dialog);
+  assert.deepEqual(
+    portal.calls.map((c) => c.step),
+    ['login_challenge', 'login', 'regist_challenge', 'regist'],
+  );
+  const purposes = hostRequests()
+    .filter((r) => r.cmd === 'sign_challenge')
+    .map((r) => r.purpose);
+  assert.deepEqual(purposes, ['login', 'register']);
+  // One port: watched once, then the readers listed for the registration.
+  assert.equal(hostRequests().filter((r) => r.cmd === 'watch').length, 1);
   await page.close();
 });
 

@@ -1,5 +1,6 @@
 // The demo: the whole ICカード更新 in Chromium with the real extension, the real ebid-host, a private pcscd with
-// virtual cards and the replica portal. Visible when there is a $DISPLAY, headless otherwise. Saves a screenshot
+// virtual cards and the replica portal; then, in the same browser session, ICカードによるログイン with the new card,
+// 利用者情報の変更, and 利用者情報の新規登録 of another company's card — every card step done by the extension. Visible when there is a $DISPLAY, headless otherwise. Saves a screenshot
 // of every screen to out/demo-screenshots/ (the portal's pages from the portal tab, the extension's dialog screens
 // from the dialog's own popup window) and the machine-time figures to out/e2e-figures.json.
 //
@@ -8,7 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createWorld } from './lib/world.mjs';
 import { renewToConfirmation, commitRenewal, MachineClock } from './lib/renewal.mjs';
+import { clickForDialog, completeInDialog, OPERATIONS } from './lib/card-operations.mjs';
+import { contacts, fillContacts, submit } from './lib/contact-forms.mjs';
 import { OUT_DIR, EXTENSION_ORIGIN } from './lib/paths.mjs';
+import { PATHS } from './lib/portal.mjs';
 import { summarize, writeFigures } from './lib/figures.mjs';
 
 const args = process.argv.slice(2);
@@ -27,7 +31,11 @@ fs.rmSync(shotsDir, { recursive: true, force: true });
 fs.mkdirSync(shotsDir, { recursive: true });
 
 say(`starting: private pcscd + virtual cards, replica portal, Chromium (${headless ? 'headless' : 'visible'})`);
-const world = await createWorld({ name: 'demo', headless, slowMo: headless ? undefined : 80 });
+// The 名簿 entry of the company whose card is registered at the end ("other-company": 株式会社B, 石狩 花子).
+const ROSTER = [
+  { gyosha_no: '0023456', company_name: '株式会社B【工事】', address: '北海道石狩市花川北6条1丁目', representative: '石狩 花子', phone: '0133-72-3111' },
+];
+const world = await createWorld({ name: 'demo', headless, slowMo: headless ? undefined : 80, roster: ROSTER });
 let failed = false;
 try {
   const old = await world.testbed.card('old');
@@ -83,9 +91,48 @@ try {
   if (!/ICカードの更新が完了しました/.test(done)) throw new Error(`unexpected completion page:\n${done}`);
   await screenshot('complete', '更新完了画面');
 
-  const login = await world.login({ slot: 0, pin: fresh.pin, page: world.page });
-  if (!login.ok) throw new Error(`login with the new card failed: ${login.text}`);
-  await screenshot('login-new-card', `ICカードによるログイン（新しいICカード）: ${login.text}`);
+  // Right after 更新完了, in the same browser: the new card logs in through the extension (no restart).
+  const page = world.page;
+  await page.goto(world.url(PATHS.loginPage));
+  await page.waitForSelector('#btnIcLogin');
+  await screenshot('login-page', 'ICカードによるログイン画面');
+  const oneCard = async (operation, frame, pin, label) => {
+    const dialog = await clickForDialog(frame, OPERATIONS[operation].button);
+    const result = await completeInDialog({
+      dialog,
+      frame,
+      next: OPERATIONS[operation].next,
+      pins: [pin],
+      shot: async (name, d) => screenshot(`${operation}-${name}`, `${label}: ${name === 'pin' ? 'PIN番号入力' : '確認'}`, d),
+    });
+    if (!result.ok) throw new Error(`${operation} failed: ${JSON.stringify(result.state)}`);
+  };
+  await oneCard('login', page.mainFrame(), fresh.pin, 'ICカードによるログイン');
+  await screenshot('login-new-card', `ログイン結果（新しいICカード）: ${(await page.innerText('#loginResult')).trim()}`);
+
+  // 利用者情報の変更 with the new card.
+  let frame = await world.openMenu();
+  await oneCard('change', frame, fresh.pin, '利用者情報の変更');
+  await screenshot('change-input', '利用者変更画面');
+  // A user registered without contact data has only the mail address prefilled: the portal asks for all ten.
+  await fillContacts(frame, { ...contacts(), repSection: '総務部 入札担当', repPhone: '011-211-3000' });
+  await submit(frame, 'input[name="btnConfirm"]');
+  await submit(frame, 'form[name="frmCommit"] input[type="submit"]');
+  await screenshot('change-complete', `変更完了画面: ${(await frame.innerText('#changeResult')).trim()}`);
+
+  // 利用者情報の新規登録 of another company's card, through the portal's pages.
+  const other = await world.testbed.card('other-company');
+  await world.testbed.put('other-company', 0);
+  frame = await world.openMenu();
+  await oneCard('register', frame, other.pin, '利用者情報の新規登録');
+  await screenshot('regist-search', '資格審査情報検索画面');
+  await frame.fill('input[name="gyoshaNo"]', ROSTER[0].gyosha_no);
+  await submit(frame, 'input[name="btnSearch"]');
+  await fillContacts(frame, contacts());
+  await screenshot('regist-input', '利用者登録画面');
+  await submit(frame, 'input[name="btnConfirm"]');
+  await submit(frame, 'form[name="frmCommit"] input[type="submit"]');
+  await screenshot('regist-complete', `利用者登録完了画面: ${(await frame.innerText('#registResult')).trim()}`);
 
   const figures = summarize([clock]);
   writeFigures({ demo: { headless, ...figures } });

@@ -1,10 +1,11 @@
-//! The renewal state machine: [`RenewalFlow::handle`] routes each input to the step the flow is at ([`phase`]).
+//! The card flows' state machine: [`Flow::handle`] routes each input to the step the flow is at ([`phase`]). The
+//! operation ([`Operation`]) decides the first card's purpose and whether a new card follows; the steps are shared.
 //! One request to the host is outstanding at a time; an answer whose id is not the one awaited (because the card
 //! was pulled or the user moved on meanwhile) is dropped.
 //!
 //! The steps, in the order the bidder meets them: [`current_card`] (finding and reading the current card),
 //! [`card_steps`] (PIN, read after PIN, signature — the same for both cards, with [`pin`]), [`portal_steps`]
-//! (challenge and the two hand-overs), [`swap`] (current card out, new card in); [`events`] and [`readers`] keep
+//! (challenge and the hand-overs), [`swap`] (the renewal's current card out, new card in); [`events`] and [`readers`] keep
 //! track of the readers.
 
 mod card_steps;
@@ -19,8 +20,8 @@ mod swap;
 use ebid_protocol::{Command, ErrorCode, ErrorInfo, Reply, Request};
 
 use super::screen::{Failure, Progress, Refusal, Screen, Which};
-use super::{Effect, Input, UserAction};
-use phase::{CardStep, Phase, Swap};
+use super::{Effect, Input, Operation, UserAction};
+use phase::{CardStep, Phase, Side, Swap};
 use pin::PinStep;
 use readers::Readers;
 
@@ -28,8 +29,11 @@ use readers::Readers;
 type HostAnswer = Result<Reply, ErrorInfo>;
 
 #[derive(Debug)]
-pub struct RenewalFlow {
+pub struct Flow {
+    operation: Operation,
     origin: String,
+    /// `watch` was answered: the host reports reader events (a flow turned registration lists the readers again).
+    watching: bool,
     phase: Phase,
     /// Ids for host requests and portal calls alike, never reused.
     next_id: u64,
@@ -39,15 +43,17 @@ pub struct RenewalFlow {
     /// The portal's challenge for the current card: fetched once its PIN is in, kept if the card is pulled and
     /// put back or forgets its PIN, handed back with its signature.
     challenge: Option<String>,
-    /// What handling the current input has led to, in order; [`RenewalFlow::handle`] returns it.
+    /// What handling the current input has led to, in order; [`Flow::handle`] returns it.
     effects: Vec<Effect>,
 }
 
-impl RenewalFlow {
+impl Flow {
     /// `origin` is the portal origin as the browser reported the sender.
-    pub fn new(origin: impl Into<String>) -> Self {
-        RenewalFlow {
+    pub fn new(operation: Operation, origin: impl Into<String>) -> Self {
+        Flow {
+            operation,
             origin: origin.into(),
+            watching: false,
             phase: Phase::Connecting,
             next_id: 1,
             awaiting: None,
@@ -60,6 +66,11 @@ impl RenewalFlow {
     /// The portal origin the cards sign for.
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// What the flow does now (a refusal's 「登録」 turns it into [`Operation::Register`]).
+    pub fn operation(&self) -> Operation {
+        self.operation
     }
 
     /// The first screen, before the host has answered.
@@ -78,16 +89,24 @@ impl RenewalFlow {
         }
         match input {
             Input::User(UserAction::Cancel) => self.close(),
-            _ if matches!(self.phase, Phase::Stopped) => {
-                // Refusal and failure screens have one button: it closes.
-                if let Input::User(UserAction::Ok) = input {
-                    self.close();
+            _ if matches!(self.phase, Phase::Stopped { .. }) => match input {
+                // Refusal and failure screens close; those pointing to 2.1.3 also offer 「登録」.
+                Input::User(UserAction::Ok) => self.close(),
+                Input::User(UserAction::Register)
+                    if matches!(
+                        self.phase,
+                        Phase::Stopped {
+                            offers_register: true
+                        }
+                    ) =>
+                {
+                    self.become_registration()
                 }
-            }
+                _ => {}
+            },
             Input::HostReady => {
                 if matches!(self.phase, Phase::Connecting) {
-                    self.phase = Phase::Confirm;
-                    self.show(Screen::Confirm);
+                    self.confirm();
                 }
             }
             Input::HostProblem(problem) => self.fail(Failure::Host(problem)),
@@ -107,6 +126,8 @@ impl RenewalFlow {
             } => self.on_portal(id, status, &body, error.as_deref()),
             Input::User(UserAction::Ok) => self.on_ok(),
             Input::User(UserAction::Pin { pin, operator: _ }) => self.on_typed_pin(pin),
+            // 「登録」 exists on the refusal screens only.
+            Input::User(UserAction::Register) => {}
         }
         std::mem::take(&mut self.effects)
     }
@@ -133,8 +154,13 @@ impl RenewalFlow {
         match self.phase.clone() {
             Phase::Confirm => {
                 self.phase = Phase::StartWatch;
-                self.send(Command::Watch);
-                self.show_progress(Progress::ReadingCard, Which::Current);
+                // The host watches once per port: a flow turned registration just looks at the readers.
+                self.send(if self.watching {
+                    Command::ListReaders
+                } else {
+                    Command::Watch
+                });
+                self.show_progress(Progress::ReadingCard, self.first_card());
             }
             // After a wrong PIN or a timeout, the PIN pad asks again only when the bidder says so.
             Phase::WithCard {
@@ -150,16 +176,60 @@ impl RenewalFlow {
         }
     }
 
+    /// The confirmation: for the operation, which card to insert.
+    fn confirm(&mut self) {
+        self.phase = Phase::Confirm;
+        self.show(Screen::Confirm {
+            operation: self.operation,
+        });
+    }
+
+    /// 「登録」 on a refusal: the same dialog, for the same page, now registers a card (the bidder inserts the card to
+    /// register). Nothing of the refused operation is kept but the host's port.
+    fn become_registration(&mut self) {
+        self.operation = Operation::Register;
+        self.challenge = None;
+        self.awaiting = None;
+        self.confirm();
+    }
+
+    /// The card the flow starts with: the renewal's current card, or the one card of the other operations.
+    fn first_card(&self) -> Which {
+        if self.operation.has_new_card() {
+            Which::Current
+        } else {
+            Which::Only
+        }
+    }
+
+    /// Which card a step's side is, for the screens.
+    fn which(&self, side: &Side) -> Which {
+        match side {
+            Side::Current => self.first_card(),
+            Side::New(_) => Which::New,
+        }
+    }
+
     // ----- endings and errors -----
 
+    /// The card cannot be used; an expired or blocked card points to 2.1.3 and offers 「登録」.
     fn refuse(&mut self, reason: Refusal, error: Option<ErrorInfo>) {
-        self.phase = Phase::Stopped;
+        self.phase = Phase::Stopped {
+            offers_register: reason != Refusal::Unsupported,
+        };
         self.awaiting = None;
-        self.show(Screen::Refused { reason, error });
+        let card = self.first_card();
+        self.show(Screen::Refused {
+            reason,
+            card,
+            error,
+        });
     }
 
     fn fail(&mut self, failure: Failure) {
-        self.phase = Phase::Stopped;
+        self.phase = Phase::Stopped {
+            offers_register: false,
+        };
         self.awaiting = None;
         self.show(Screen::Failed { failure });
     }

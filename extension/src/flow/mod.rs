@@ -1,8 +1,10 @@
-//! The renewal flow of seed 2.1.5 as a state machine without I/O: it takes [`Input`]s (host answers and events,
+//! The card flows — the renewal of seed 2.1.5, ICカードによるログイン, 利用者情報の新規登録 and 変更 — as one state
+//! machine without I/O: it takes [`Input`]s (host answers and events,
 //! the user's clicks) and returns [`Effect`]s (requests to send, screens to show, the end of the flow). The
 //! service worker wires it to the native port and the dialog; the tests drive it directly.
 
 mod machine;
+mod operation;
 mod pin_check;
 mod screen;
 #[cfg(test)]
@@ -11,7 +13,8 @@ mod tests;
 use ebid_protocol::{ErrorInfo, Event, HostMessage, Pin, Reply, Request};
 use serde::Deserialize;
 
-pub use machine::RenewalFlow;
+pub use machine::Flow;
+pub use operation::Operation;
 pub use pin_check::check_pin_format;
 pub use screen::{Failure, Notice, Progress, Refusal, Screen, SwapStage, Which};
 
@@ -83,6 +86,8 @@ pub enum UserAction {
     },
     /// 「キャンセル」, 「閉じる」, or the dialog went away.
     Cancel,
+    /// 「登録」 on a refusal that points to 2.1.3: the same dialog registers a card instead.
+    Register,
 }
 
 #[derive(Debug, PartialEq)]
@@ -95,7 +100,7 @@ pub enum Effect {
         id: u64,
         call: PortalCall,
     },
-    /// The portal verified both cards: show its confirmation page in the portal's frame.
+    /// The portal verified the card(s): show the operation's next page in the portal's frame.
     Finish,
     /// The flow ended without a result: close the dialog, leave the page as it was.
     Close,

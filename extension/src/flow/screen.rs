@@ -3,14 +3,19 @@
 use ebid_protocol::ErrorInfo;
 use serde::{Deserialize, Serialize};
 
+use super::Operation;
 use crate::host_problem::HostProblem;
 
 /// Which card a step is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Which {
+    /// The renewal's current card.
     Current,
+    /// The renewal's new card.
     New,
+    /// The one card of a login, 登録 or 変更.
+    Only,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +58,8 @@ pub enum SwapStage {
     Ready,
 }
 
-/// Why the current card cannot be renewed: the bidder must register anew (2.1.3 利用者情報の新規登録).
+/// Why the card cannot be used: the bidder must register anew (2.1.3 利用者情報の新規登録; the dialog offers
+/// 「登録」 for an expired or blocked card).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Refusal {
@@ -78,14 +84,18 @@ pub enum Failure {
 pub enum Screen {
     /// Starting the host.
     Connecting,
-    /// 「現在使用しているICカードが…挿入されていることを確認し…」 + the warning that the old card stops working.
-    Confirm,
+    /// 「…ICカードが…挿入されていることを確認し…」; for the renewal, the warning that the old card stops working.
+    /// Also names the operation (the dialog's title): the flow can turn into a registration.
+    Confirm {
+        operation: Operation,
+    },
     Progress {
         step: Progress,
         card: Which,
     },
-    /// No card in any reader: insert the current card.
+    /// No card in any reader: insert the current (or the only) card.
     InsertCurrentCard {
+        card: Which,
         notice: Option<Notice>,
     },
     Pin {
@@ -105,10 +115,13 @@ pub enum Screen {
         stage: SwapStage,
         notice: Option<Notice>,
     },
-    /// Both cards signed; the page is being handed the result.
-    Done,
+    /// The portal took the card(s); the page is being handed the result (the operation's next page).
+    Done {
+        operation: Operation,
+    },
     Refused {
         reason: Refusal,
+        card: Which,
         error: Option<ErrorInfo>,
     },
     Failed {

@@ -106,13 +106,22 @@ fn swap_ok_only_when_a_new_card_is_in() {
 fn every_view_uses_known_elements() {
     let screens = [
         Screen::Connecting,
-        Screen::Confirm,
-        Screen::Done,
+        Screen::Confirm {
+            operation: Operation::Renew,
+        },
+        Screen::Confirm {
+            operation: Operation::Login,
+        },
+        Screen::Done {
+            operation: Operation::Register,
+        },
         Screen::InsertCurrentCard {
+            card: Which::Only,
             notice: Some(Notice::CardRemoved),
         },
         Screen::Refused {
             reason: Refusal::Blocked,
+            card: Which::Only,
             error: Some(ErrorInfo::new(ErrorCode::PinBlocked)),
         },
         Screen::Failed {
@@ -173,5 +182,117 @@ fn every_host_error_has_its_text_in_both_languages() {
                 "no text for {code}"
             );
         }
+    }
+}
+
+/// Every `_locales` key a view of these screens uses exists in both languages.
+fn assert_texts_exist(screens: &[Screen]) {
+    let locales: Vec<serde_json::Value> = [
+        include_str!("../../static/_locales/ja/messages.json"),
+        include_str!("../../static/_locales/en/messages.json"),
+    ]
+    .iter()
+    .map(|m| serde_json::from_str(m).unwrap())
+    .collect();
+    for screen in screens {
+        let v = view(screen);
+        let keys = v
+            .texts
+            .iter()
+            .filter_map(|(_, t)| match t {
+                Text::Msg(key, _) => Some(*key),
+                _ => None,
+            })
+            .chain(v.operation.map(title_key));
+        for key in keys {
+            for messages in &locales {
+                assert!(messages[key]["message"].is_string(), "no text for {key}");
+            }
+        }
+    }
+}
+
+#[test]
+fn each_operation_has_its_title_confirmation_and_ending() {
+    let mut screens = Vec::new();
+    for operation in Operation::ALL {
+        let confirm = view(&Screen::Confirm { operation });
+        assert_eq!(confirm.operation, Some(operation));
+        // Only the renewal warns that the old card stops working.
+        assert_eq!(
+            confirm.shown.contains(&"confirm-warning"),
+            operation == Operation::Renew
+        );
+        let done = view(&Screen::Done { operation });
+        assert_eq!(done.operation, Some(operation));
+        screens.extend([Screen::Confirm { operation }, Screen::Done { operation }]);
+    }
+    assert_eq!(title_key(Operation::Login), "dialog_title_login");
+    let ja: serde_json::Value =
+        serde_json::from_str(include_str!("../../static/_locales/ja/messages.json")).unwrap();
+    for (operation, title) in [
+        (Operation::Renew, "ICカード更新"),
+        (Operation::Login, "ICカードによるログイン"),
+        (Operation::Register, "利用者情報の新規登録"),
+        (Operation::Change, "利用者情報の変更"),
+    ] {
+        assert_eq!(ja[title_key(operation)]["message"], title);
+    }
+    for card in [Which::Current, Which::New, Which::Only] {
+        screens.push(pin_screen(card, Some(3), false, false));
+        screens.push(Screen::InsertCurrentCard { card, notice: None });
+        screens.push(Screen::Progress {
+            step: Progress::ReadingCard,
+            card,
+        });
+        for reason in [Refusal::Expired, Refusal::Blocked, Refusal::Unsupported] {
+            screens.push(Screen::Refused {
+                reason,
+                card,
+                error: None,
+            });
+        }
+    }
+    assert_texts_exist(&screens);
+}
+
+#[test]
+fn the_one_card_texts_do_not_speak_of_the_current_card() {
+    let v = view(&pin_screen(Which::Only, Some(3), false, false));
+    assert!(v
+        .texts
+        .contains(&("pin-title", Text::Msg("pin_title_only", vec![]))));
+    assert!(!v.shown.contains(&"operator-note"));
+    let v = view(&Screen::InsertCurrentCard {
+        card: Which::Only,
+        notice: None,
+    });
+    assert!(v
+        .texts
+        .contains(&("insert-text", Text::Msg("insert_text_only", vec![]))));
+}
+
+#[test]
+fn registration_is_offered_where_the_refusal_points_to_it() {
+    for (reason, offered) in [
+        (Refusal::Expired, true),
+        (Refusal::Blocked, true),
+        (Refusal::Unsupported, false),
+    ] {
+        let v = view(&Screen::Refused {
+            reason,
+            card: Which::Only,
+            error: None,
+        });
+        assert_eq!(v.shown.contains(&"refused-register"), offered, "{reason:?}");
+    }
+    for pointer in [true, false] {
+        let v = view(&Screen::PortalRefused {
+            title: "利用者登録されていないICカードです".into(),
+            message: String::new(),
+            registration_pointer: pointer,
+        });
+        assert_eq!(v.shown.contains(&"refused-register"), pointer);
+        assert_eq!(v.shown.contains(&"refused-pointer"), pointer);
     }
 }

@@ -1,5 +1,5 @@
-//! The service worker's core: checks who asks, runs one [`RenewalFlow`] per click with its own native port, and
-//! relays screens to the dialog and the result to the page. background.js only forwards browser events here.
+//! The service worker's core: checks who asks, runs one [`Flow`] per click (renewal, login, 登録, 変更) with its own
+//! native port, and relays screens to the dialog and the result to the page. background.js only forwards browser events here.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -11,11 +11,11 @@ use wasm_bindgen::prelude::*;
 use super::chrome::{self, Port};
 use super::native_host::{HostSignal, NativeHost};
 use super::portal_config::{config_report, string_list};
-use crate::flow::{Effect, Input, RenewalFlow, UserAction};
+use crate::flow::{Effect, Flow, Input, Operation, UserAction};
 use crate::messages::{FromDialog, FromPage, ToDialog, ToPage, DIALOG_PORT, PAGE_PORT};
 use crate::page_check::{frames_ok, portal_page, PortalPage, Sender};
 use crate::portal_call::PortalCall;
-use crate::site_profile::{PortalOrigins, SiteProfile};
+use crate::site_profile::{OperationEndpoints, PageProfile, PortalOrigins, SiteProfile};
 
 #[derive(Default)]
 struct Worker {
@@ -40,7 +40,7 @@ enum PortKind {
 }
 
 struct FlowRunner {
-    machine: RenewalFlow,
+    machine: Flow,
     profile: &'static SiteProfile,
     page_port: u32,
     dialog_port: Option<u32>,
@@ -86,16 +86,20 @@ pub fn bg_set_config(managed: JsValue, dev: JsValue) -> JsValue {
     report
 }
 
-/// The site profile for the sender of a `{type: "profile"}` message, or null when it is not a portal menu page.
+/// The profile's entry for the sender's page (its buttons and their operations) for a `{type: "profile"}` message,
+/// or null when it is not a portal page the extension acts on.
 #[wasm_bindgen]
 pub fn bg_profile_for(sender: JsValue) -> JsValue {
     sweep();
     let page = WORKER.with(|w| portal_page(&sender_facts(&sender), &w.borrow().origins));
     match page {
-        Ok(page) => serde_json::to_string(page.profile)
-            .ok()
-            .and_then(|json| js_sys::JSON::parse(&json).ok())
-            .unwrap_or(JsValue::NULL),
+        Ok(page) => serde_json::to_string(&PageProfile {
+            name: page.profile.name,
+            page: page.page,
+        })
+        .ok()
+        .and_then(|json| js_sys::JSON::parse(&json).ok())
+        .unwrap_or(JsValue::NULL),
         Err(_) => JsValue::NULL,
     }
 }
@@ -143,7 +147,11 @@ pub fn bg_port_message(key: u32, message: JsValue) {
     let kind = WORKER.with(|w| w.borrow().ports.get(&key).map(|p| p.kind));
     match kind {
         Some(PortKind::Page) => match serde_json::from_str::<FromPage>(&json) {
-            Ok(FromPage::Start { origin, ancestors }) => start_flow(key, &origin, &ancestors),
+            Ok(FromPage::Start {
+                origin,
+                ancestors,
+                operation,
+            }) => start_flow(key, &origin, &ancestors, operation),
             Ok(FromPage::PortalAnswer {
                 id,
                 status,
@@ -195,19 +203,27 @@ pub fn bg_port_closed(key: u32) {
     }
 }
 
-fn start_flow(page_key: u32, own_origin: &str, ancestors: &[String]) {
+fn start_flow(page_key: u32, own_origin: &str, ancestors: &[String], operation: Operation) {
     let checked = WORKER.with(|w| {
         let worker = w.borrow();
         let port = worker.ports.get(&page_key).ok_or("the page is gone")?;
         if port.flow.is_some() {
-            return Err("a renewal is already running on this page");
+            return Err("a flow is already running on this page");
         }
         let page = portal_page(&sender_facts(&port.sender), &worker.origins)?;
+        if !page.page.starts(operation) {
+            return Err("no button of this page starts that operation");
+        }
         frames_ok(&page, own_origin, ancestors)?;
         let tab = chrome::number_field(&port.sender, &["tab", "id"]);
         Ok((page, tab))
     });
-    let (PortalPage { origin, profile }, tab) = match checked {
+    let (
+        PortalPage {
+            origin, profile, ..
+        },
+        tab,
+    ) = match checked {
         Ok(found) => found,
         Err(reason) => {
             post_to_port(
@@ -229,7 +245,7 @@ fn start_flow(page_key: u32, own_origin: &str, ancestors: &[String]) {
         worker.flows.insert(
             id.clone(),
             FlowRunner {
-                machine: RenewalFlow::new(origin),
+                machine: Flow::new(operation, origin),
                 profile,
                 page_port: page_key,
                 dialog_port: None,
@@ -282,16 +298,17 @@ fn attach_dialog(dialog_key: u32, flow: String) {
         }
         runner.dialog_port = Some(dialog_key);
         let origin = runner.machine.origin().to_string();
+        let operation = runner.machine.operation();
         if let Some(port) = worker.ports.get_mut(&dialog_key) {
             port.flow = Some(flow.clone());
         }
-        Some(origin)
+        Some((origin, operation))
     });
-    let Some(origin) = accepted else {
+    let Some((origin, operation)) = accepted else {
         post_to_port(dialog_key, &ToDialog::Gone);
         return;
     };
-    post_to_port(dialog_key, &ToDialog::Site { origin });
+    post_to_port(dialog_key, &ToDialog::Site { origin, operation });
     let first = WORKER.with(|w| {
         w.borrow()
             .flows
@@ -356,25 +373,20 @@ fn apply(flow: &str, effects: Vec<Effect>) {
                 }
             }
             Effect::Portal { id, call } => {
-                let Some((key, profile)) = page_and_profile(flow) else {
+                let PortalCall { step, fields } = call;
+                let Some((key, path)) = page_and_endpoints(flow)
+                    .and_then(|(key, endpoints)| Some((key, step.path(endpoints)?)))
+                else {
                     return end_flow(flow);
                 };
-                let PortalCall { step, fields } = call;
-                post_to_port(
-                    key,
-                    &ToPage::Portal {
-                        id,
-                        path: step.path(&profile.endpoints),
-                        fields,
-                    },
-                );
+                post_to_port(key, &ToPage::Portal { id, path, fields });
             }
             Effect::Finish => {
-                if let Some((key, profile)) = page_and_profile(flow) {
+                if let Some((key, endpoints)) = page_and_endpoints(flow) {
                     post_to_port(
                         key,
                         &ToPage::Navigate {
-                            path: profile.endpoints.confirm,
+                            path: endpoints.next,
                         },
                     );
                 }
@@ -415,11 +427,13 @@ fn end_flow(flow: &str) {
     }
 }
 
-fn page_and_profile(flow: &str) -> Option<(u32, &'static SiteProfile)> {
+/// The flow's page port and the endpoints of the operation it runs now (a refusal's 「登録」 changes it).
+fn page_and_endpoints(flow: &str) -> Option<(u32, &'static OperationEndpoints)> {
     WORKER.with(|w| {
         let worker = w.borrow();
         let runner = worker.flows.get(flow)?;
-        Some((runner.page_port, runner.profile))
+        let endpoints = runner.profile.endpoints_of(runner.machine.operation())?;
+        Some((runner.page_port, endpoints))
     })
 }
 

@@ -8,15 +8,17 @@ use wasm_bindgen::JsCast;
 
 use super::chrome::{self, Port};
 use super::dom;
-use crate::flow::{Failure, Screen};
+use crate::flow::{Failure, Operation, Screen};
 use crate::host_problem::HostProblem;
 use crate::messages::DIALOG_PORT;
-use crate::view::{error_key, view, Text, OPTIONAL_ELEMENTS, SECTIONS};
+use crate::view::{error_key, title_key, view, Text, OPTIONAL_ELEMENTS, SECTIONS};
 
 thread_local! {
     static PORT: RefCell<Option<Port>> = const { RefCell::new(None) };
     /// The last screen shown, to route the PIN dialog's OK (PIN field or PIN pad).
     static SCREEN: RefCell<Option<Screen>> = const { RefCell::new(None) };
+    /// The requesting site, once the worker named it (part of the window title).
+    static SITE: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 #[wasm_bindgen]
@@ -52,6 +54,12 @@ pub fn dialog_main() {
                 if let Some(origin) = value.get("origin").and_then(|o| o.as_str()) {
                     show_site(origin);
                 }
+                if let Some(operation) = value
+                    .get("operation")
+                    .and_then(|o| serde_json::from_value::<Operation>(o.clone()).ok())
+                {
+                    show_title(operation);
+                }
             }
             Some("gone") => render(&lost_screen("no such renewal")),
             _ => {}
@@ -59,7 +67,7 @@ pub fn dialog_main() {
     });
     let on_disconnect = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
         PORT.with(|p| p.borrow_mut().take());
-        let ended = SCREEN.with(|s| matches!(*s.borrow(), Some(Screen::Done)));
+        let ended = SCREEN.with(|s| matches!(*s.borrow(), Some(Screen::Done { .. })));
         if !ended {
             render(&lost_screen("the extension's service worker stopped"));
         }
@@ -84,9 +92,22 @@ fn show_site(origin: &str) {
     if let Some(banner) = dom::element("dialog-site") {
         let _ = banner.remove_attribute("hidden");
     }
+    SITE.with(|s| *s.borrow_mut() = Some(origin.to_string()));
     if let Some(document) = dom::document() {
         let title = document.title();
         document.set_title(&format!("{title} — {origin}"));
+    }
+}
+
+/// The operation's name in the title bar and the window title (a refusal's 「登録」 changes it).
+fn show_title(operation: Operation) {
+    let title = chrome::message(title_key(operation), &[]);
+    dom::set_text("dialog-title", &title);
+    if let Some(document) = dom::document() {
+        match SITE.with(|s| s.borrow().clone()) {
+            Some(origin) => document.set_title(&format!("{title} — {origin}")),
+            None => document.set_title(&title),
+        }
     }
 }
 
@@ -146,6 +167,9 @@ fn wire_buttons() {
         dom::on(id, "click", |_| ok());
     }
     dom::on("pin-ok", "click", |_| submit_pin());
+    dom::on("refused-register", "click", |_| {
+        send_action(serde_json::json!({"action": "register"}))
+    });
     dom::on("pin-form", "submit", |event| {
         event.prevent_default();
         submit_pin();
@@ -176,6 +200,9 @@ fn wire_buttons() {
 
 fn render(screen: &Screen) {
     let v = view(screen);
+    if let Some(operation) = v.operation {
+        show_title(operation);
+    }
     for section in SECTIONS {
         dom::set_shown(section, *section == v.section);
     }

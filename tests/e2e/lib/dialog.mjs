@@ -54,6 +54,10 @@ export function readDialog(dialog) {
       swapNotice: text('swap-notice'),
       insertNotice: text('insert-notice'),
       refusedReason: text('refused-reason'),
+      refusedDetail: text('refused-detail'),
+      refusedPointer: text('refused-pointer'),
+      registerOffered: text('refused-register') !== null,
+      title: document.getElementById('dialog-title')?.textContent.trim() ?? null,
       failedMessage: text('failed-message'),
       swapReady: !!document.getElementById('swap-ok') && !document.getElementById('swap-ok').disabled,
     };

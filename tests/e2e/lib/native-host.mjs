@@ -1,7 +1,6 @@
 // Talks to the real ebid-host binary directly over native messaging framing (u32 native-endian length + JSON),
-// the way Chromium does. Used for the IC-card login check: the extension provides no login flow, so the test
-// has the host sign the /login challenge and posts the result through the browser. encodeFrame / decodeFrames are
-// the e2e suite's only frame codec (the Rust side's is ebid_protocol::framing).
+// the way Chromium does: the hostile-caller tests (lib/hostile.mjs) speak to it as a caller the extension is not.
+// encodeFrame / decodeFrames are the e2e suite's only frame codec (the Rust side's is ebid_protocol::framing).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,22 +109,5 @@ export class NativeHost {
     const timer = setTimeout(() => this.process.kill('SIGKILL'), 5_000);
     await this.exited;
     clearTimeout(timer);
-  }
-}
-
-/**
- * Has the card in `reader` sign a login challenge: verify_pin, read_certificate, sign_challenge(purpose login).
- * Returns {certificate, signature} (base64).
- */
-export async function signLogin({ env, logDir, reader, pin, origin, challenge }) {
-  const host = new NativeHost({ env, logDir });
-  try {
-    await host.hello();
-    const certificate = await host.request('read_certificate', { reader });
-    await host.request('verify_pin', { reader, pin });
-    const signed = await host.request('sign_challenge', { reader, origin, challenge, purpose: 'login' });
-    return { certificate: certificate.certificate, signature: signed.signature };
-  } finally {
-    await host.close();
   }
 }

@@ -16,7 +16,13 @@ export const PATHS = {
   // … then GET: 電子証明書更新確認画面 of the session's verified renewal (409 without one; POST is 405).
   renewConfirm: '/CALS/Accepter/ebidmlit/riyousha/IcRenewConfirm.do',
   renewCommit: '/CALS/Accepter/ebidmlit/riyousha/IcRenewCommit.do',
-  login: '/login',
+  // ICカードによるログイン: the page with 「ログイン」 (the extension's), and its result page.
+  loginPage: '/CALS/Accepter/ebidmlit/jsp/login/login.jsp',
+  loginResult: '/CALS/Accepter/ebidmlit/login/IcLoginResult.do',
+  // 登録 (2.1.3) and 変更: the first portal page after the card's proof, then the portal's own forms.
+  registSearch: '/CALS/Accepter/ebidmlit/riyousha/RegistSearch.do',
+  changeInput: '/CALS/Accepter/ebidmlit/riyousha/ChangeInput.do',
+  adminRegistrations: '/admin/registrations',
   adminRenewals: '/admin/renewals',
   adminMail: '/admin/mail',
 };
@@ -56,7 +62,7 @@ export class Portal {
    *   allowFraming: serve pages without `frame-ancestors 'self'` / `X-Frame-Options` (test only: proves the
    *   extension does not rely on them)
    */
-  static async start({ dir, caFiles, users, allowFraming = false }) {
+  static async start({ dir, caFiles, users, allowFraming = false, roster = [] }) {
     const dataDir = path.join(dir, 'portal-data');
     const args = ['--port', '0', '--data', dataDir];
     if (allowFraming) args.push('--allow-framing');
@@ -76,9 +82,28 @@ export class Portal {
       );
       args.push('--register', file);
     }
+    // The 入札参加資格者名簿 entries 資格審査情報検索 (登録) finds by 業者番号.
+    if (roster.length > 0) {
+      const file = path.join(dir, 'roster.json');
+      fs.writeFileSync(file, JSON.stringify(roster));
+      args.push('--roster', file);
+    }
     const child = new Child('replica-portal', PORTAL, args, { logDir: dir });
     const line = await child.waitForLine(/^listening on /, 30_000);
-    return new Portal(child, line.replace('listening on ', '').trim(), dataDir);
+    const portal = new Portal(child, line.replace('listening on ', '').trim(), dataDir);
+    // A restart serves the same data on the same origin (the extension is switched on for it), adding nobody.
+    portal.restartWith = { dir, args: [...caFiles.flatMap((ca) => ['--ca-cert', ca]), ...(allowFraming ? ['--allow-framing'] : [])] };
+    return portal;
+  }
+
+  /** Stops the portal and starts it again on the same port with the same data directory (what it saved stays). */
+  async restart() {
+    await this.child.stop();
+    const { dir, args } = this.restartWith;
+    const port = new URL(this.origin).port;
+    this.child = new Child('replica-portal', PORTAL, ['--port', port, '--data', this.dataDir, ...args], { logDir: dir });
+    const line = await this.child.waitForLine(/^listening on /, 30_000);
+    if (line.replace('listening on ', '').trim() !== this.origin) throw new Error(`the portal came back as ${line}`);
   }
 
   constructor(child, origin, dataDir) {

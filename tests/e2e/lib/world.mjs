@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Testbed } from './testbed.mjs';
 import { Portal, PATHS, renewalStepOf } from './portal.mjs';
 import { launchBrowser, writeHostManifest, enablePortalOrigins } from './browser.mjs';
-import { signLogin } from './native-host.mjs';
+import { runOperation, closeDialog } from './card-operations.mjs';
 import { checkBuilt } from './paths.mjs';
 import { hostLogsIn, tearDown } from './world-dir.mjs';
 
@@ -18,6 +18,8 @@ import { hostLogsIn, tearDown } from './world-dir.mjs';
  * @param {boolean} [options.headless]
  * @param {boolean} [options.allowFraming]  portal without its anti-framing headers (replica-portal --allow-framing)
  * @param {string} [options.name]  label for the temp dir
+ * @param {object[]} [options.roster]  入札参加資格者名簿 entries for 登録 ({gyosha_no, company_name, address,
+ *   representative, delegate?, phone})
  */
 export async function createWorld({
   users = [{ id: 'U000001', card: 'old' }],
@@ -26,6 +28,7 @@ export async function createWorld({
   slowMo,
   allowFraming = false,
   name = 'world',
+  roster = [],
 } = {}) {
   checkBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ebid-e2e-${name}-`));
@@ -43,6 +46,7 @@ export async function createWorld({
       caFiles: world.testbed.caFiles,
       users: users.map((u) => ({ ...u, certificate: certificateOf(u.card) })),
       allowFraming,
+      roster,
     });
     for (const [card, slot] of Object.entries(insert)) await world.testbed.insert(card, slot);
 
@@ -196,37 +200,38 @@ export class World {
   }
 
   /**
-   * IC-card login at /login with the card now in `slot`. The extension offers no login flow, so the test has the
-   * real ebid-host (spawned directly, same private pcscd) verify the PIN and sign the page's challenge for the
-   * portal origin, then posts certificate + signature through the page's own form.
-   * Returns {ok, text} — ok when #loginResult shows, text = the page's message.
+   * ICカードによるログイン through the extension, as a bidder does it: the portal's login page, 「ログイン」, 「OK」 in
+   * the dialog, the PIN (`pins`: a wrong one first, then the right one, if a test wants); the card in the reader is
+   * the one that logs in. Returns {ok, text, userId} — ok when the login result page shows; otherwise `text` is the
+   * refusal the dialog showed (the portal's title), `state` the dialog as read, and the dialog is closed again.
+   * `keepDialog: true` leaves a refused dialog open (returned as `dialog`).
    */
-  async login({ slot = 0, pin, page }) {
+  async login({ pin, pins = [pin], page, keepDialog = false }) {
     const own = !page;
-    page = page ?? (await this.context.newPage());
+    if (!page) {
+      page = await this.context.newPage();
+      this.watchPage(page);
+    }
+    let keep = false;
     try {
       await page.bringToFront();
-      await page.goto(this.url(PATHS.login));
-      const challenge = await page.inputValue('#challenge');
-      const { certificate, signature } = await signLogin({
-        env: this.testbed.env,
-        logDir: this.dir,
-        reader: this.testbed.readerOfSlot(slot),
-        pin,
-        origin: this.portal.origin,
-        challenge,
-      });
-      await page.fill('textarea[name="certificate"]', certificate);
-      await page.fill('textarea[name="signature"]', signature);
-      await Promise.all([page.waitForLoadState('load'), page.click('#btnLogin')]);
-      await page.waitForSelector('#loginResult, #errorTitle, body');
-      const result = await page.evaluate(() => ({
-        ok: !!document.querySelector('#loginResult'),
-        text: (document.querySelector('#loginResult, #errorTitle') ?? document.body).innerText.trim(),
-      }));
-      return result;
+      await page.goto(this.url(PATHS.loginPage));
+      await page.waitForSelector('#btnIcLogin');
+      const result = await runOperation('login', { frame: page.mainFrame(), pins });
+      if (result.ok) {
+        return {
+          ok: true,
+          text: (await page.innerText('#loginResult')).trim(),
+          userId: (await page.innerText('#userId')).trim(),
+          companyName: (await page.innerText('#companyName')).trim(),
+        };
+      }
+      const { state, dialog } = result;
+      keep = keepDialog;
+      if (!keepDialog) await closeDialog(dialog);
+      return { ok: false, text: state.refusedReason ?? state.failedMessage ?? state.text, state, dialog, page };
     } finally {
-      if (own) await page.close();
+      if (own && !keep) await page.close();
     }
   }
 

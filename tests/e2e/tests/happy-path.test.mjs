@@ -1,5 +1,5 @@
-// 1. The whole renewal through every screen to 更新完了; afterwards the old card is refused at /login and the
-//    new one accepted. The dialog names the portal's origin; the portal received each step once, in order.
+// 1. The whole renewal through every screen to 更新完了; right afterwards, in the same browser (no restart), the new
+//    card logs in through the extension's ICカードによるログイン and the old one is refused (更新済み) in the dialog. The dialog names the portal's origin; the portal received each step once, in order.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWorld, World, eventually } from '../lib/world.mjs';
@@ -91,7 +91,8 @@ describe('happy path', () => {
     assert.ok(world.portal.mail().some((m) => m.subject.includes('ICカード更新完了通知')));
     assert.match(await world.adminPage(PATHS.adminMail), /ICカード更新完了通知/);
 
-    // Login: the new card (still in slot 0) is accepted, the old one refused.
+    // Login through the extension, same browser session: the new card (still in slot 0) is accepted, the old one
+    // refused in the dialog in the portal's words (retired), with no 「登録」 offered.
     const withNew = await world.login({ slot: 0, pin: fresh.pin });
     assert.ok(withNew.ok, withNew.text);
     assert.match(withNew.text, /ログインしました/);
@@ -99,6 +100,7 @@ describe('happy path', () => {
     const withOld = await world.login({ slot: 0, pin: old.pin });
     assert.equal(withOld.ok, false);
     assert.match(withOld.text, /更新済みのICカードです/);
+    assert.equal(withOld.state.registerOffered, false);
 
     // The PINs never reached a log.
     assert.ok(world.hostLogs().length > 0, 'the host wrote a debug log');

@@ -7,30 +7,41 @@
 //! Renewals whose names differ from the 入札参加資格者名簿 are held for review (/admin/renewals); mails go to an
 //! outbox.
 //!
-//! Modules: [`server`] (HTTP, routing, [`Portal`]), [`renewal`] and [`login`] (the rules), [`refusal`] (every
+//! Also 登録 (2.1.3, [`registration`]: card proof, 資格審査情報検索 in the 名簿 [`roster`], input, confirmation,
+//! 仮登録 under review at /admin/registrations), 変更 ([`change`]) and ICカードによるログイン, each proving one card
+//! over a challenge of its own ([`card_proof`]).
+//!
+//! Modules: [`server`] (HTTP, [`Portal`]), `routes` (which handler answers which path), [`renewal`],
+//! [`registration`], [`change`] and [`card_proof`] (the rules), [`contacts`] (the contact data and its validation), [`refusal`] (every
 //! refusal's words and JSON code), [`registry`] and [`outbox`] (the data directory), [`sessions`] (challenges and
 //! the renewal in progress), [`certificate`] and [`signature`] (X.509 and RSA), [`pages`] (the screens),
 //! [`paths`] (the URL layout the extension relies on), [`injection`] (the HTML-injection test fixture).
 
+pub mod card_proof;
 pub mod certificate;
+pub mod change;
+pub mod contacts;
 pub mod form;
 pub mod form_fields;
 pub mod html;
 pub mod http;
 pub mod injection;
 pub mod lenient_base64;
-pub mod login;
 pub mod outbox;
 pub mod pages;
 pub mod paths;
 pub mod refusal;
+pub mod registration;
 pub mod registry;
 pub mod renewal;
+pub mod roster;
+mod routes;
 pub mod server;
 pub mod sessions;
 pub mod signature;
 
+pub use contacts::{Contact, Contacts};
 pub use outbox::Mail;
 pub use refusal::Refusal;
-pub use registry::{NewUser, PendingRenewal, RosterEntry, User, UserStatus};
+pub use registry::{NewUser, PendingRegistration, PendingRenewal, RosterEntry, User, UserStatus};
 pub use server::{Portal, PortalConfig, PortalError, RunningPortal, MAX_BODY_BYTES};

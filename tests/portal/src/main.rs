@@ -1,5 +1,5 @@
-//! `replica-portal --data DIR --ca-cert FILE [--ca-cert FILE]... [--port P] [--register FILE]... [--origin URL]
-//! [--allow-framing]`
+//! `replica-portal --data DIR --ca-cert FILE [--ca-cert FILE]... [--port P] [--register FILE]... [--roster FILE]...
+//! [--origin URL] [--allow-framing]`
 //!
 //! Serves the replica on 127.0.0.1:P (0 = a free port) and prints `listening on http://127.0.0.1:<port>` on
 //! stdout once ready; everything else goes to stderr.
@@ -7,13 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use replica_portal::{lenient_base64, NewUser, Portal, PortalConfig};
+use replica_portal::{lenient_base64, NewUser, Portal, PortalConfig, RosterEntry};
 
-const USAGE: &str = "usage: replica-portal --data DIR --ca-cert FILE [--ca-cert FILE]... [--port P] [--register USER.json]... [--origin URL] [--allow-framing]
+const USAGE: &str = "usage: replica-portal --data DIR --ca-cert FILE [--ca-cert FILE]... [--port P] [--register USER.json]... [--roster ROSTER.json]... [--origin URL] [--allow-framing]
   --data DIR          data directory (registrations.json, outbox.jsonl); created if missing
   --ca-cert FILE      CA certificate (DER or PEM) new cards may be issued by; repeatable
   --port P            port on 127.0.0.1 (default 8080; 0 picks a free port)
   --register FILE     register the user described in FILE (JSON, see README.md) before serving; repeatable
+  --roster FILE       add the 名簿 entries in FILE (a JSON object or array, see README.md) before serving; repeatable
   --origin URL        origin the card signatures must bind (default http://127.0.0.1:<port>)
   --allow-framing     test only: serve pages without the frame-ancestors / X-Frame-Options headers
   (DIR/injected.html, if present, is inserted raw into the menu page: a test fixture, see README.md)";
@@ -23,6 +24,7 @@ struct Args {
     ca_certs: Vec<PathBuf>,
     port: u16,
     register: Vec<PathBuf>,
+    roster: Vec<PathBuf>,
     origin: Option<String>,
     allow_framing: bool,
 }
@@ -33,6 +35,7 @@ fn parse_args() -> Result<Args, String> {
     let mut ca_certs = Vec::new();
     let mut port = 8080u16;
     let mut register = Vec::new();
+    let mut roster = Vec::new();
     let mut origin = None;
     let mut allow_framing = false;
     while let Some(flag) = args.next() {
@@ -46,6 +49,7 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| "--port must be a number from 0 to 65535".to_string())?
             }
             "--register" => register.push(PathBuf::from(value()?)),
+            "--roster" => roster.push(PathBuf::from(value()?)),
             "--origin" => origin = Some(value()?),
             "--allow-framing" => allow_framing = true,
             "-h" | "--help" => return Err(String::new()),
@@ -60,6 +64,7 @@ fn parse_args() -> Result<Args, String> {
         ca_certs,
         port,
         register,
+        roster,
         origin,
         allow_framing,
     })
@@ -72,6 +77,17 @@ fn read_certificate(path: &Path) -> Result<Vec<u8>, String> {
         Ok(text) if text.trim_start().starts_with("-----BEGIN") => lenient_base64::decode(text)
             .ok_or_else(|| format!("{}: the PEM is not valid base64", path.display())),
         _ => Ok(bytes),
+    }
+}
+
+/// A `--roster` file: one entry (a JSON object) or several (an array).
+fn roster_entries(text: &str) -> Result<Vec<RosterEntry>, serde_json::Error> {
+    match serde_json::from_str::<serde_json::Value>(text)? {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(serde_json::from_value)
+            .collect::<Result<_, _>>(),
+        single => Ok(vec![serde_json::from_value(single)?]),
     }
 }
 
@@ -89,6 +105,20 @@ fn run(args: Args) -> Result<(), String> {
         let id = Portal::register(&args.data_dir, &user)
             .map_err(|e| format!("{}: {e}", file.display()))?;
         eprintln!("replica-portal: registered {id} ({})", user.company_name);
+    }
+    for file in &args.roster {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let entries = roster_entries(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        for entry in &entries {
+            Portal::add_roster(&args.data_dir, entry)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+        }
+        eprintln!(
+            "replica-portal: added {} 名簿 entries from {}",
+            entries.len(),
+            file.display()
+        );
     }
     let portal = Portal::start(PortalConfig {
         data_dir: args.data_dir,

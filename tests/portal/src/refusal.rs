@@ -1,4 +1,4 @@
-//! Why the portal refuses a renewal or a login, in the words the user reads: the one table of refusals behind both
+//! Why the portal refuses a renewal, a login, a registration or a change, in the words the user reads: the one table of refusals behind both
 //! the HTML error pages and the renewal endpoints' JSON errors (`code`, `title`, `message`, `registration_pointer`).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -7,6 +7,8 @@ pub enum Card {
     Current,
     /// 新規に使用するICカード
     New,
+    /// The one card of a login, registration or change.
+    Inserted,
 }
 
 impl Card {
@@ -14,6 +16,7 @@ impl Card {
         match self {
             Card::Current => "現在使用しているICカード",
             Card::New => "新規に使用するICカード",
+            Card::Inserted => "ICカード",
         }
     }
 }
@@ -55,7 +58,15 @@ pub enum Refusal {
     LoginPendingReview,
     /// The store could not be written.
     StoreFailure,
-    /// A renewal endpoint was called with an `Origin` header other than the portal's (cross-site request).
+    /// 登録 with a card that is already registered.
+    AlreadyRegistered,
+    /// 登録 with a card whose registration waits for the city's review.
+    RegistrationPending,
+    /// 登録 with a card outside its validity period.
+    CardExpired,
+    /// The card of a login, registration or change did not sign this session's challenge for this operation.
+    SignatureInvalid,
+    /// A card endpoint was called with an `Origin` header other than the portal's (cross-site request).
     ForeignOrigin,
     /// The request body is over [`crate::MAX_BODY_BYTES`].
     TooLarge,
@@ -73,16 +84,19 @@ impl Refusal {
             | Refusal::UnsupportedKey(_) => "ICカードの情報を読み取れませんでした",
             Refusal::NotRegistered => "利用者登録されていないICカードです",
             Refusal::CurrentExpired => "現在使用しているICカードの有効期限が切れています",
-            Refusal::CurrentSignatureInvalid | Refusal::NewSignatureInvalid => {
-                "ICカードの署名を確認できませんでした"
-            }
+            Refusal::CurrentSignatureInvalid
+            | Refusal::NewSignatureInvalid
+            | Refusal::SignatureInvalid => "ICカードの署名を確認できませんでした",
+            Refusal::AlreadyRegistered => "既に利用者登録されているICカードです",
+            Refusal::RegistrationPending => "審査中の利用者登録申請があります",
+            Refusal::CardExpired => "ICカードの有効期限が切れています",
             Refusal::SameCard => "新しいICカードが現在使用しているICカードと同じです",
             Refusal::UnknownCa => "新しいICカードの認証局を確認できませんでした",
             Refusal::NewExpired => "新しいICカードの電子証明書が有効期間外です",
             Refusal::AlreadyPending => "審査中のICカード更新申請があります",
             Refusal::RegistrationChanged => "利用者登録の内容が変更されました",
             Refusal::LoginRetiredCard => "更新済みのICカードです",
-            Refusal::LoginPendingReview => "ICカード更新申請の審査中です",
+            Refusal::LoginPendingReview => "審査中のICカードです",
             Refusal::StoreFailure => "システムエラーが発生しました",
             Refusal::ForeignOrigin => "この画面からは送信できません",
             Refusal::TooLarge => "送信内容が大きすぎます",
@@ -101,13 +115,18 @@ impl Refusal {
             | Refusal::UnsupportedKey(_) => "unreadable",
             Refusal::NotRegistered => "unregistered",
             Refusal::CurrentExpired => "current_expired",
-            Refusal::CurrentSignatureInvalid | Refusal::NewSignatureInvalid => "bad_signature",
+            Refusal::CurrentSignatureInvalid
+            | Refusal::NewSignatureInvalid
+            | Refusal::SignatureInvalid => "bad_signature",
+            Refusal::AlreadyRegistered => "already_registered",
+            Refusal::RegistrationPending => "registration_pending",
+            Refusal::CardExpired => "card_expired",
             Refusal::SameCard => "same_card",
             Refusal::UnknownCa => "unknown_ca",
             Refusal::NewExpired => "new_expired",
             Refusal::AlreadyPending => "review_pending",
             Refusal::RegistrationChanged => "registration_changed",
-            Refusal::LoginRetiredCard => "retired_card",
+            Refusal::LoginRetiredCard => "retired",
             Refusal::LoginPendingReview => "login_review_pending",
             Refusal::StoreFailure => "store_failure",
             Refusal::ForeignOrigin => "foreign_origin",
@@ -118,10 +137,10 @@ impl Refusal {
     pub fn explanation(&self) -> String {
         match self {
             Refusal::ChallengeMissing | Refusal::ChallengeMismatch | Refusal::NothingToCommit => {
-                "一定時間操作がなかったか、画面が二重に送信されました。利用者登録メニューからもう一度「ICカード更新」を行ってください。".into()
+                "一定時間操作がなかったか、画面が二重に送信されました。最初の画面からもう一度操作してください。".into()
             }
             Refusal::MissingField(name) => format!(
-                "ICカード更新に必要な情報（{name}）が送信されませんでした。利用者登録メニューの「ICカード更新」ボタンから操作してください。"
+                "ICカードの操作に必要な情報（{name}）が送信されませんでした。画面のボタンから操作してください。"
             ),
             Refusal::MalformedCertificate(card) => format!(
                 "{}の電子証明書の形式が正しくありません。ICカードがICカードリーダーに正しく挿入されているか確認してください。",
@@ -133,7 +152,11 @@ impl Refusal {
                 card.label()
             ),
             Refusal::NotRegistered => "ICカードリーダーに挿入されているICカードは利用者登録されていません。現在使用している（登録済みの）ICカードを挿入して、もう一度操作してください。ICカードを紛失した場合や閉塞した場合は、本機能は使用できません。".into(),
-            Refusal::CurrentExpired => "有効期限を過ぎたICカードは本機能で更新できません。".into(),
+            Refusal::CurrentExpired => "有効期限を過ぎたICカードは、ログインにもICカード更新にも使用できません。".into(),
+            Refusal::AlreadyRegistered => "ICカードリーダーに挿入されているICカードは既に利用者登録されています。登録内容を変更する場合は「変更」を使用してください。".into(),
+            Refusal::RegistrationPending => "このICカードの利用者登録申請は札幌市で審査中です。審査結果の電子メールをお待ちください。".into(),
+            Refusal::CardExpired => "有効期限を過ぎたICカードは利用者登録できません。有効な電子証明書が格納されたICカードを使用してください。".into(),
+            Refusal::SignatureInvalid => "ICカードの署名が正しくありません。ICカードを差し替えずに、もう一度操作してください。".into(),
             Refusal::CurrentSignatureInvalid => "現在使用しているICカードの署名が正しくありません。ICカードを差し替えずに、もう一度操作してください。".into(),
             Refusal::NewSignatureInvalid => "新規に使用するICカードの署名が正しくありません。新しいICカードを挿入して、もう一度操作してください。".into(),
             Refusal::SameCard => "現在使用しているICカードの次に、新しいICカードに差し替えてから「OK」を押してください。".into(),
@@ -144,7 +167,7 @@ impl Refusal {
             Refusal::LoginRetiredCard => "このICカードはICカード更新により使用できなくなりました。新しいICカードでログインしてください。".into(),
             Refusal::LoginPendingReview => "このICカードは札幌市で審査中のため、まだ使用できません。承認の電子メールが届いてからログインしてください。".into(),
             Refusal::StoreFailure => "登録内容を保存できませんでした。時間をおいてもう一度操作してください。".into(),
-            Refusal::ForeignOrigin => "札幌市電子入札システム以外の画面から送信されたため、処理を中止しました。利用者登録メニューからもう一度操作してください。".into(),
+            Refusal::ForeignOrigin => "札幌市電子入札システム以外の画面から送信されたため、処理を中止しました。もう一度最初の画面から操作してください。".into(),
             Refusal::TooLarge => "送信内容が大きすぎます。".into(),
         }
     }

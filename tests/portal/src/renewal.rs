@@ -38,7 +38,10 @@ pub struct Checks<'a> {
 }
 
 /// The posted `challenge` must be (base64 of) the one the session holds; a missing one is a mismatch.
-fn posted_challenge_matches(form: &Form, challenge: &ChallengeBytes) -> Result<(), Refusal> {
+pub(crate) fn posted_challenge_matches(
+    form: &Form,
+    challenge: &ChallengeBytes,
+) -> Result<(), Refusal> {
     let posted = form.get(fields::CHALLENGE).and_then(lenient_base64::decode);
     if posted.as_deref() == Some(&challenge[..]) {
         Ok(())
@@ -48,7 +51,7 @@ fn posted_challenge_matches(form: &Form, challenge: &ChallengeBytes) -> Result<(
 }
 
 /// A card's certificate and signature fields, read and parsed: the `unreadable` checks.
-fn read_card(
+pub(crate) fn read_card(
     form: &Form,
     certificate_field: &'static str,
     signature_field: &'static str,
@@ -314,7 +317,7 @@ fn completion_mail(user: &User, new: &CertificateFacts, now: OffsetDateTime) -> 
     }
 }
 
-fn card_lines(facts: &CertificateFacts) -> String {
+pub(crate) fn card_lines(facts: &CertificateFacts) -> String {
     format!(
         "ICカード商号又は名称 : {}\nICカード取得者氏名 : {}\n証明書シリアル番号 : {}\n証明書発行者 : {}\n証明書有効期限 : {}",
         facts.organization.as_deref().unwrap_or(""),
@@ -326,7 +329,7 @@ fn card_lines(facts: &CertificateFacts) -> String {
 }
 
 /// A failed mail must not undo a renewal; the outbox is a test fixture, so it is reported on stderr.
-fn send(outbox: &Outbox, mail: Mail) {
+pub(crate) fn send(outbox: &Outbox, mail: Mail) {
     if let Err(e) = outbox.send(&mail) {
         eprintln!("replica-portal: could not write the mail outbox: {e}");
     }

@@ -1,4 +1,4 @@
-//! The running portal: a small pool of threads serving tiny_http requests, routing them to the screens.
+//! The running portal: a small pool of threads serving tiny_http requests and handing them to `routes`.
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -10,16 +10,17 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::certificate::{parse_x509, CertificateFacts};
-use crate::form::Form;
+use crate::certificate::parse_x509;
 use crate::http::Reply;
 use crate::outbox::{Mail, Outbox};
-use crate::pages::{admin, frames, login as login_page, menu, notice, renewal as renewal_page};
 use crate::refusal::Refusal;
-use crate::registry::{NewUser, PendingRenewal, Registry, RegistryError, User};
-use crate::renewal::{self, Checks, Outcome};
+use crate::registry::{
+    NewUser, PendingRegistration, PendingRenewal, Registry, RegistryError, RosterEntry, User,
+};
+use crate::renewal::Checks;
+use crate::roster::Roster;
 use crate::sessions::{session_cookie, Session, Sessions, COOKIE_NAME};
-use crate::{injection, lenient_base64, login, paths};
+use crate::{paths, routes};
 
 /// Request bodies above this are refused with 413: a real submission is about 4 KiB.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -85,6 +86,7 @@ impl Portal {
             return Err(PortalError::BadCaCertificate);
         }
         let registry = Registry::open(&config.data_dir)?;
+        let roster = Roster::open(&config.data_dir)?;
         let server = tiny_http::Server::http(("127.0.0.1", config.port))
             .map_err(|e| PortalError::Bind(e.to_string()))?;
         let port = server
@@ -102,6 +104,7 @@ impl Portal {
             data_dir: config.data_dir.clone(),
             ca_certificates: config.ca_certificates.clone(),
             registry: Mutex::new(registry),
+            roster: Mutex::new(roster),
             outbox: Outbox::new(&config.data_dir),
             sessions: Mutex::new(Sessions::default()),
         });
@@ -125,6 +128,11 @@ impl Portal {
     /// Registers a user in the store of `data_dir` without a running portal (the CLI's `--register`).
     pub fn register(data_dir: &Path, user: &NewUser) -> Result<String, RegistryError> {
         Registry::open(data_dir)?.register(user)
+    }
+
+    /// Adds a 名簿 entry to `data_dir` without a running portal (the CLI's `--roster`).
+    pub fn add_roster(data_dir: &Path, entry: &RosterEntry) -> Result<(), RegistryError> {
+        Roster::open(data_dir)?.add(entry)
     }
 }
 
@@ -167,6 +175,20 @@ impl RunningPortal {
         self.state.registry().pending().to_vec()
     }
 
+    /// Registrations held for review (仮登録).
+    pub fn registrations_pending(&self) -> Vec<PendingRegistration> {
+        self.state.registry().pending_registrations().to_vec()
+    }
+
+    /// Adds (or replaces, by 業者番号) a 入札参加資格者名簿 entry.
+    pub fn add_roster(&self, entry: &RosterEntry) -> Result<(), RegistryError> {
+        self.state.roster().add(entry)
+    }
+
+    pub fn roster(&self) -> Vec<RosterEntry> {
+        self.state.roster().entries().to_vec()
+    }
+
     pub fn mail_outbox(&self) -> Vec<Mail> {
         self.state.outbox.all()
     }
@@ -196,30 +218,35 @@ impl Drop for RunningPortal {
     }
 }
 
-struct State {
-    origin: String,
+pub(crate) struct State {
+    pub origin: String,
     allow_framing: bool,
-    data_dir: PathBuf,
-    ca_certificates: Vec<Vec<u8>>,
+    pub data_dir: PathBuf,
+    pub ca_certificates: Vec<Vec<u8>>,
     registry: Mutex<Registry>,
-    outbox: Outbox,
+    roster: Mutex<Roster>,
+    pub outbox: Outbox,
     sessions: Mutex<Sessions>,
 }
 
 impl State {
     /// A panicking request must not take the portal down with a poisoned lock.
-    fn registry(&self) -> MutexGuard<'_, Registry> {
+    pub fn registry(&self) -> MutexGuard<'_, Registry> {
         self.registry.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    pub fn roster(&self) -> MutexGuard<'_, Roster> {
+        self.roster.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Runs `f` on the session `id` (created afresh if it expired meanwhile: then it holds nothing).
-    fn with_session<T>(&self, id: &str, f: impl FnOnce(&mut Session) -> T) -> T {
+    pub fn with_session<T>(&self, id: &str, f: impl FnOnce(&mut Session) -> T) -> T {
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         let (_, _, session) = sessions.get_or_create(Some(id));
         f(session)
     }
 
-    fn checks(&self) -> Checks<'_> {
+    pub fn checks(&self) -> Checks<'_> {
         Checks {
             origin: &self.origin,
             ca_certificates: &self.ca_certificates,
@@ -240,30 +267,35 @@ fn serve(server: &tiny_http::Server, state: &State, stopping: &AtomicBool) {
 }
 
 /// What the router needs from a request.
-struct Incoming {
-    method: tiny_http::Method,
-    path: String,
-    query: String,
-    /// The session; `None` only on the renewal endpoints, which never create one (a cookie the portal does not
+pub(crate) struct Incoming {
+    pub method: tiny_http::Method,
+    pub path: String,
+    pub query: String,
+    /// The session; `None` only on the JSON endpoints, which never create one (a cookie the portal does not
     /// know is no session).
-    session_id: Option<String>,
+    pub session_id: Option<String>,
     new_session: bool,
-    remote: Option<SocketAddr>,
+    pub remote: Option<SocketAddr>,
     /// Every `Origin` header value sent.
-    origins: Vec<String>,
-    body: Vec<u8>,
+    pub origins: Vec<String>,
+    pub body: Vec<u8>,
 }
 
 impl Incoming {
     /// The session of a page request (always present there).
-    fn session(&self) -> &str {
+    pub fn session(&self) -> &str {
         self.session_id.as_deref().unwrap_or_default()
+    }
+
+    /// True when an `Origin` header names another site (CSRF); no header at all is not foreign.
+    pub fn has_foreign_origin(&self, origin: &str) -> bool {
+        self.origins.iter().any(|sent| sent != origin)
     }
 }
 
-/// The JSON renewal endpoints: they answer JSON even to an oversized body.
+/// The JSON endpoints: they answer JSON even to an oversized body.
 fn is_api(path: &str) -> bool {
-    paths::RENEW_API.contains(&path)
+    paths::is_json_endpoint(path)
 }
 
 fn respond(state: &State, mut request: tiny_http::Request) {
@@ -274,7 +306,7 @@ fn respond(state: &State, mut request: tiny_http::Request) {
                 .as_deref()
                 .filter(|_| incoming.new_session)
                 .map(|id| format!("{COOKIE_NAME}={id}; Path=/; HttpOnly; SameSite=Lax"));
-            let reply = route(state, &incoming);
+            let reply = routes::route(state, &incoming);
             match cookie {
                 Some(cookie) => reply.with_header("Set-Cookie", cookie),
                 None => reply,
@@ -360,233 +392,4 @@ fn read_incoming(state: &State, request: &mut tiny_http::Request) -> Result<Inco
         origins,
         body,
     })
-}
-
-/// The methods each known path answers (anything else: 405 with `Allow`).
-fn allowed_methods(path: &str) -> Option<&'static str> {
-    match path {
-        paths::TOP
-        | paths::FRAMESET
-        | paths::HEADER
-        | paths::MENU
-        | paths::RENEW_CONFIRM
-        | paths::NOT_PROVIDED
-        | paths::ADMIN_RENEWALS
-        | paths::ADMIN_MAIL => Some("GET"),
-        paths::RENEW_CHALLENGE
-        | paths::RENEW_CURRENT
-        | paths::RENEW_NEW
-        | paths::RENEW_COMMIT
-        | paths::ADMIN_APPROVE
-        | paths::ADMIN_DENY => Some("POST"),
-        paths::LOGIN => Some("GET, POST"),
-        _ => None,
-    }
-}
-
-fn route(state: &State, incoming: &Incoming) -> Reply {
-    use tiny_http::Method::{Get, Post};
-    let path = incoming.path.as_str();
-    let is_admin = path.starts_with("/admin/");
-    if is_admin && !incoming.remote.is_some_and(|a| a.ip().is_loopback()) {
-        return Reply::message(403, "エラー", "この画面はサーバー上からのみ利用できます。");
-    }
-    match (&incoming.method, path) {
-        (Get, paths::TOP) => Reply::redirect(paths::FRAMESET),
-        (Get, paths::FRAMESET) => Reply::page(200, &frames::frameset()),
-        (Get, paths::HEADER) => Reply::page(200, &frames::header(OffsetDateTime::now_utc())),
-        (Get, paths::MENU) => show_menu(state, incoming),
-        (Post, api) if is_api(api) => renewal_step(state, incoming),
-        (Get, paths::RENEW_CONFIRM) => show_confirmation(state, incoming),
-        (Post, paths::RENEW_COMMIT) => commit_renewal(state, incoming),
-        (Get, paths::NOT_PROVIDED) => {
-            let query = Form::parse(incoming.query.as_bytes());
-            Reply::page(200, &notice::not_provided(query.get("func").unwrap_or("")))
-        }
-        (Get, paths::LOGIN) => {
-            let challenge = state.with_session(incoming.session(), Session::issue_login_challenge);
-            Reply::page(200, &login_page::login_form(&challenge))
-        }
-        (Post, paths::LOGIN) => log_in(state, incoming),
-        (Get, paths::ADMIN_RENEWALS) => Reply::page(200, &admin::renewals(&state.registry(), None)),
-        (Post, paths::ADMIN_APPROVE) => review(state, incoming, true),
-        (Post, paths::ADMIN_DENY) => review(state, incoming, false),
-        (Get, paths::ADMIN_MAIL) => Reply::page(200, &admin::mail(&state.outbox.all())),
-        (_, known) => match allowed_methods(known) {
-            Some(allowed) => Reply::message(405, "エラー", "この操作はできません。")
-                .with_header("Allow", allowed.into()),
-            None => Reply::message(
-                404,
-                "ページが見つかりません",
-                "指定されたページは存在しません。",
-            ),
-        },
-    }
-}
-
-/// The menu forgets a renewal waiting on the confirmation screen (「戻る」). It issues no challenge: the
-/// extension asks [`paths::RENEW_CHALLENGE`] for one.
-fn show_menu(state: &State, incoming: &Incoming) -> Reply {
-    state.with_session(incoming.session(), |session| {
-        session.verified_renewal = None
-    });
-    let injected = injection::read(&state.data_dir);
-    Reply::page(200, &menu::menu(injected.as_deref()))
-}
-
-fn back_to_menu(refusal: &Refusal) -> Reply {
-    Reply::refusal_page(refusal, paths::MENU, "利用者登録メニューへ戻る")
-}
-
-/// The three JSON renewal steps: the CSRF guard, then the session, then the step's own checks.
-fn renewal_step(state: &State, incoming: &Incoming) -> Reply {
-    if incoming
-        .origins
-        .iter()
-        .any(|origin| *origin != state.origin)
-    {
-        return Reply::refusal_json(&Refusal::ForeignOrigin);
-    }
-    let Some(session_id) = incoming.session_id.as_deref() else {
-        return Reply::refusal_json(&Refusal::ChallengeMissing);
-    };
-    let outcome = match incoming.path.as_str() {
-        paths::RENEW_CHALLENGE => {
-            let challenge = state.with_session(session_id, Session::start_renewal);
-            Ok(serde_json::json!({ "challenge": lenient_base64::encode(&challenge) }))
-        }
-        paths::RENEW_CURRENT => prove_current_card(state, session_id, &incoming.body),
-        _ => pair_new_card(state, session_id, &incoming.body),
-    };
-    match outcome {
-        Ok(answer) => Reply::json(200, &answer),
-        Err(refusal) => Reply::refusal_json(&refusal),
-    }
-}
-
-/// Step 2: consumes step 1's challenge; on success the session holds the proven current card and a second
-/// challenge bound to it, given only in this answer.
-fn prove_current_card(
-    state: &State,
-    session_id: &str,
-    body: &[u8],
-) -> Result<serde_json::Value, Refusal> {
-    let form = Form::parse(body);
-    let challenge = state.with_session(session_id, |session| {
-        session.forget_renewal();
-        session.take_renewal_challenge()
-    });
-    let proven = renewal::verify_current(&state.registry(), &state.checks(), challenge, &form)?;
-    let second = state.with_session(session_id, |session| session.prove_current(proven));
-    Ok(serde_json::json!({ "challenge": lenient_base64::encode(&second) }))
-}
-
-/// Step 3: consumes the proven current card and its second challenge whatever the outcome; on success the
-/// session holds the verified renewal the confirmation screen shows.
-fn pair_new_card(
-    state: &State,
-    session_id: &str,
-    body: &[u8],
-) -> Result<serde_json::Value, Refusal> {
-    let form = Form::parse(body);
-    let proven = state.with_session(session_id, |session| {
-        let proven = session.take_proven_current();
-        session.forget_renewal();
-        proven
-    });
-    let verified = renewal::verify_new(&state.checks(), proven, &form)?;
-    state.with_session(session_id, |session| {
-        session.verified_renewal = Some(verified)
-    });
-    Ok(serde_json::json!({ "confirm": paths::RENEW_CONFIRM }))
-}
-
-/// 電子証明書更新確認画面 of the session's verified renewal (shown again on reload until 「更新」 or 「戻る」).
-fn show_confirmation(state: &State, incoming: &Incoming) -> Reply {
-    let verified = state.with_session(incoming.session(), |session| {
-        session.verified_renewal.clone()
-    });
-    let page = verified
-        .ok_or(Refusal::NothingToCommit)
-        .and_then(|verified| {
-            let registry = state.registry();
-            let user = registry
-                .user(&verified.user_id)
-                .ok_or(Refusal::RegistrationChanged)?;
-            let current = CertificateFacts::parse(&verified.old_certificate)
-                .map_err(|_| Refusal::RegistrationChanged)?;
-            let new = CertificateFacts::parse(&verified.new_certificate)
-                .map_err(|_| Refusal::RegistrationChanged)?;
-            Ok(renewal_page::confirmation(user, &current, &new))
-        });
-    match page {
-        Ok(html) => Reply::page(200, &html),
-        Err(refusal) => back_to_menu(&refusal),
-    }
-}
-
-fn commit_renewal(state: &State, incoming: &Incoming) -> Reply {
-    let Some(verified) = state.with_session(incoming.session(), |session| {
-        session.verified_renewal.take()
-    }) else {
-        return back_to_menu(&Refusal::NothingToCommit);
-    };
-    let mut registry = state.registry();
-    match renewal::commit(
-        &mut registry,
-        &state.outbox,
-        &verified,
-        OffsetDateTime::now_utc(),
-    ) {
-        Ok(Outcome::Completed) => Reply::page(200, &renewal_page::completed()),
-        Ok(Outcome::HeldForReview { renewal_id }) => {
-            let differences = registry
-                .pending()
-                .iter()
-                .find(|p| p.id == renewal_id)
-                .map(|p| p.differences.clone())
-                .unwrap_or_default();
-            Reply::page(200, &renewal_page::held_for_review(&differences))
-        }
-        Err(refusal) => back_to_menu(&refusal),
-    }
-}
-
-fn log_in(state: &State, incoming: &Incoming) -> Reply {
-    let form = Form::parse(&incoming.body);
-    let challenge = state.with_session(incoming.session(), Session::take_login_challenge);
-    let outcome = {
-        let registry = state.registry();
-        login::verify_login(&registry, &state.checks(), challenge, &form).cloned()
-    };
-    match outcome {
-        Ok(user) => {
-            state.with_session(incoming.session(), |session| {
-                session.logged_in_user = Some(user.id.clone())
-            });
-            Reply::page(200, &login_page::logged_in(&user))
-        }
-        Err(refusal) => Reply::refusal_page(&refusal, paths::LOGIN, "ログイン画面へ戻る"),
-    }
-}
-
-fn review(state: &State, incoming: &Incoming, approve: bool) -> Reply {
-    let form = Form::parse(&incoming.body);
-    let Some(id) = form.get("id").and_then(|v| v.trim().parse::<u64>().ok()) else {
-        return Reply::message(400, "エラー", "受付番号が正しくありません。");
-    };
-    let mut registry = state.registry();
-    let now = OffsetDateTime::now_utc();
-    let result = if approve {
-        renewal::approve(&mut registry, &state.outbox, id, now)
-    } else {
-        renewal::deny(&mut registry, &state.outbox, id, now)
-    };
-    let notice = match (result, approve) {
-        (Ok(true), true) => format!("受付番号 {id} を承認しました。"),
-        (Ok(true), false) => format!("受付番号 {id} を否認しました。"),
-        (Ok(false), _) => format!("受付番号 {id} の申請は見つかりません。"),
-        (Err(refusal), _) => refusal.explanation(),
-    };
-    Reply::page(200, &admin::renewals(&registry, Some(&notice)))
 }

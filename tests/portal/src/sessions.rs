@@ -1,12 +1,16 @@
 //! Browser sessions (cookie `JSESSIONID`, as the JSP portal had): the challenges issued to the session, the
 //! renewal in progress (first challenge → proven current card with its second challenge → verified renewal waiting
-//! for 「更新」 on the confirmation screen). Kept in memory: a restart asks the user to start over, as the real
+//! for 「更新」 on the confirmation screen), and the one-card operations (ログイン, 登録, 変更): each its own
+//! challenge, then the proven card its pages work on. Kept in memory: a restart asks the user to start over, as the real
 //! portal's session timeout did.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use rand::RngCore;
+
+use crate::contacts::Contacts;
+use crate::registry::RosterEntry;
 
 pub const COOKIE_NAME: &str = "JSESSIONID";
 /// A challenge must be answered within this time (two PIN entries and a card swap fit easily).
@@ -54,13 +58,55 @@ pub struct VerifiedRenewal {
     pub new_certificate: Vec<u8>,
 }
 
+/// The operations that prove one card over a challenge of their own: a challenge of one never serves another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardOperation {
+    Login,
+    Register,
+    Change,
+}
+
+impl CardOperation {
+    fn index(self) -> usize {
+        match self {
+            CardOperation::Login => 0,
+            CardOperation::Register => 1,
+            CardOperation::Change => 2,
+        }
+    }
+}
+
+/// 登録 in progress: the card proven at `IcRegistCard.do`, then the 名簿 entry found, then the confirmed input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationDraft {
+    /// DER of the card to register.
+    pub certificate: Vec<u8>,
+    pub roster: Option<RosterEntry>,
+    /// The last input (kept for 「戻る」); `confirmed` once it passed validation on 入力内容確認.
+    pub contacts: Option<Contacts>,
+    pub confirmed: bool,
+}
+
+/// 変更 in progress: the registered card proven at `IcChangeCard.do`, then the confirmed input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeDraft {
+    pub user_id: String,
+    /// DER of the registered certificate the card proved.
+    pub certificate: Vec<u8>,
+    pub contacts: Option<Contacts>,
+    pub confirmed: bool,
+}
+
 #[derive(Debug)]
 pub struct Session {
     /// Step 1's challenge, answered by the current card in step 2.
     renewal_challenge: Option<Challenge>,
     /// Step 2's outcome: the proven current card and the second challenge, answered by the new card in step 3.
     proven_current: Option<(ProvenCurrentCard, Challenge)>,
-    login_challenge: Option<Challenge>,
+    /// One challenge per [`CardOperation`].
+    card_challenges: [Option<Challenge>; 3],
+    pub registration: Option<RegistrationDraft>,
+    pub change: Option<ChangeDraft>,
     pub verified_renewal: Option<VerifiedRenewal>,
     /// 利用者ID after a successful IC-card login.
     pub logged_in_user: Option<String>,
@@ -72,7 +118,9 @@ impl Session {
         Session {
             renewal_challenge: None,
             proven_current: None,
-            login_challenge: None,
+            card_challenges: [None, None, None],
+            registration: None,
+            change: None,
             verified_renewal: None,
             logged_in_user: None,
             last_seen: Instant::now(),
@@ -119,15 +167,23 @@ impl Session {
             .map(|(card, challenge)| (card, challenge.bytes))
     }
 
-    pub fn issue_login_challenge(&mut self) -> ChallengeBytes {
+    /// Issues a new challenge for `operation`, replacing its earlier one, and forgets that operation's proven
+    /// card (a login forgets who was logged in).
+    pub fn issue_card_challenge(&mut self, operation: CardOperation) -> ChallengeBytes {
+        match operation {
+            CardOperation::Login => self.logged_in_user = None,
+            CardOperation::Register => self.registration = None,
+            CardOperation::Change => self.change = None,
+        }
         let challenge = Challenge::fresh();
         let bytes = challenge.bytes;
-        self.login_challenge = Some(challenge);
+        self.card_challenges[operation.index()] = Some(challenge);
         bytes
     }
 
-    pub fn take_login_challenge(&mut self) -> Option<ChallengeBytes> {
-        self.login_challenge
+    /// Takes `operation`'s challenge out of the session (single use); `None` when absent or expired.
+    pub fn take_card_challenge(&mut self, operation: CardOperation) -> Option<ChallengeBytes> {
+        self.card_challenges[operation.index()]
             .take()
             .filter(Challenge::is_live)
             .map(|c| c.bytes)

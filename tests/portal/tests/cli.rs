@@ -94,3 +94,41 @@ fn binary_explains_bad_arguments() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("CA certificate"));
 }
+
+#[test]
+fn binary_adds_roster_entries_from_an_object_or_an_array() {
+    let dir = temp_dir("cli-roster");
+    let single = dir.join("one.json");
+    std::fs::write(&single, serde_json::to_string(&roster_entry()).unwrap()).unwrap();
+    let mut other = roster_entry();
+    other.gyosha_no = "0099999".into();
+    other.company_name = "株式会社ほかの建設".into();
+    let several = dir.join("many.json");
+    std::fs::write(&several, serde_json::to_string(&vec![other]).unwrap()).unwrap();
+    let (mut child, port) = spawn(
+        &dir,
+        &[
+            "--roster",
+            single.to_str().unwrap(),
+            "--roster",
+            several.to_str().unwrap(),
+        ],
+    );
+    let origin = format!("http://127.0.0.1:{port}");
+    let card = Card::issue(&CardSpec {
+        key: 3,
+        ..CardSpec::current()
+    });
+    let mut browser = Browser::at_port(port);
+    let proof = prove_registration_card(&mut browser, &origin, &card);
+    let hit = browser.post_form(
+        replica_portal::paths::REGIST_SEARCH,
+        &[("gyoshaNo", "0099999")],
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(proof.status, 200, "{}", words(&proof));
+    assert!(hit.text().contains("株式会社ほかの建設"), "{}", hit.text());
+    let stored = std::fs::read_to_string(dir.join("data").join("roster.json")).unwrap();
+    assert!(stored.contains(GYOSHA_NO) && stored.contains("0099999"));
+}

@@ -53,7 +53,7 @@ fn roster_mismatch_is_held_then_approved() {
         .contains("ログインしました"));
     let waiting = log_in(&mut browser, portal.origin(), &new);
     assert_eq!(waiting.status, 403);
-    assert!(waiting.text().contains("審査中"), "{}", waiting.text());
+    assert!(words(&waiting).contains("審査中"), "{}", words(&waiting));
     // A second renewal while one is held is refused.
     let again = submit_renewal(
         &mut browser,
@@ -95,12 +95,11 @@ fn roster_mismatch_is_held_then_approved() {
     assert!(ok.text().contains("ログインしました") && ok.text().contains(REGISTERED_NAME));
     let refused = log_in(&mut browser, portal.origin(), &current);
     assert_eq!(refused.status, 403);
+    assert_eq!(refused.error_code(), "retired");
     assert!(
-        refused
-            .text()
-            .contains("ICカード更新により使用できなくなりました"),
+        words(&refused).contains("ICカード更新により使用できなくなりました"),
         "{}",
-        refused.text()
+        words(&refused)
     );
 
     // Approving twice finds nothing.
@@ -131,9 +130,7 @@ fn roster_mismatch_denied_keeps_the_old_card() {
     assert_eq!(log_in(&mut browser, portal.origin(), &current).status, 200);
     let refused = log_in(&mut browser, portal.origin(), &new);
     assert_eq!(refused.status, 403);
-    assert!(refused
-        .text()
-        .contains("利用者登録されていないICカードです"));
+    assert!(words(&refused).contains("利用者登録されていないICカードです"));
 }
 
 #[test]
@@ -174,9 +171,9 @@ fn login_checks_origin_and_registration() {
     });
     assert_eq!(log_in(&mut browser, portal.origin(), &stranger).status, 403);
     // No challenge issued to this session: refused.
-    let mut fresh = Browser::new(&portal);
+    let mut fresh = Browser::in_session(&portal);
     let page = fresh.post_form(
-        paths::LOGIN,
+        paths::LOGIN_CARD,
         &[("certificate", &current.b64()), ("signature", "AAAA")],
     );
     assert_eq!(page.status, 409);

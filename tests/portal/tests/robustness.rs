@@ -33,11 +33,24 @@ fn garbage_submissions_get_error_answers() {
             paths::RENEW_NEW,
             paths::RENEW_CONFIRM,
             paths::RENEW_COMMIT,
-            paths::LOGIN,
+            paths::LOGIN_CARD,
+            paths::REGIST_CARD,
+            paths::CHANGE_CARD,
+            paths::REGIST_SEARCH,
+            paths::REGIST_CONFIRM,
+            paths::REGIST_COMMIT,
+            paths::CHANGE_CONFIRM,
+            paths::CHANGE_COMMIT,
             paths::ADMIN_APPROVE,
             paths::ADMIN_DENY,
         ] {
-            browser.get(paths::LOGIN);
+            for challenge in [
+                paths::LOGIN_CHALLENGE,
+                paths::REGIST_CHALLENGE,
+                paths::CHANGE_CHALLENGE,
+            ] {
+                card_challenge(&mut browser, challenge);
+            }
             // Each step in turn has a live challenge to spoil.
             fetch_challenge(&mut browser);
             if path == paths::RENEW_NEW {
@@ -52,7 +65,7 @@ fn garbage_submissions_get_error_answers() {
                 "{path} answered {} to {body:?}",
                 page.status
             );
-            let expected = if paths::RENEW_API.contains(&path) {
+            let expected = if paths::is_json_endpoint(path) {
                 JSON
             } else {
                 HTML
@@ -103,7 +116,7 @@ fn oversized_bodies_are_refused_with_413() {
     assert_eq!(page.status, 413);
     assert_eq!(page.header("Content-Type"), Some(HTML));
     assert!(page.text().contains("送信内容が大きすぎます"));
-    for path in paths::RENEW_API {
+    for path in paths::RENEW_API.into_iter().chain(paths::CARD_API) {
         let page = browser.post_raw(path, "application/x-www-form-urlencoded", &huge);
         assert_json_refusal(&page, 413, "too_large", "送信内容が大きすぎます");
     }
@@ -128,7 +141,7 @@ fn unknown_paths_and_methods() {
     let (portal, _, _) = portal_with_registered_card();
     let mut browser = Browser::new(&portal);
     assert_eq!(browser.get("/nothing/here").status, 404);
-    for path in paths::RENEW_API {
+    for path in paths::RENEW_API.into_iter().chain(paths::CARD_API) {
         let page = browser.get(path);
         assert_eq!(page.status, 405, "{path}");
         assert_eq!(page.header("Allow"), Some("POST"));
@@ -138,8 +151,8 @@ fn unknown_paths_and_methods() {
         405
     );
     assert_eq!(browser.get("/%FF%00?\u{1}").status, 404);
-    let not_provided = browser.get(&format!("{}?func=regist", paths::NOT_PROVIDED));
-    assert!(not_provided.text().contains("利用者情報の新規登録"));
+    let not_provided = browser.get(&format!("{}?func=publish", paths::NOT_PROVIDED));
+    assert!(not_provided.text().contains("入札情報サービス"));
 }
 
 #[test]

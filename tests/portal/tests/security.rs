@@ -37,7 +37,7 @@ fn the_endpoints_need_a_session_the_portal_made() {
         if let Some(cookie) = cookie {
             browser.extra_headers.push(("Cookie".into(), cookie.into()));
         }
-        for path in paths::RENEW_API {
+        for path in paths::RENEW_API.into_iter().chain(paths::CARD_API) {
             let page = browser.post_raw(path, "application/x-www-form-urlencoded", b"");
             assert_json_refusal(&page, 409, "session_expired", "画面の有効期限が切れました");
             // The endpoints do not hand out sessions.
@@ -286,7 +286,7 @@ fn foreign_origin_is_refused_before_anything_is_consumed() {
         "http://localhost",
     ] {
         browser.extra_headers = vec![("Origin".into(), foreign.into())];
-        for path in paths::RENEW_API {
+        for path in paths::RENEW_API.into_iter().chain(paths::CARD_API) {
             let page = browser.post_form(
                 path,
                 &[
@@ -324,8 +324,13 @@ fn pages_refuse_framing_by_default() {
         paths::HEADER,
         paths::MENU,
         paths::RENEW_CONFIRM,
-        paths::LOGIN,
+        paths::LOGIN_PAGE,
+        paths::LOGIN_RESULT,
+        paths::REGIST_SEARCH,
+        paths::REGIST_INPUT,
+        paths::CHANGE_INPUT,
         paths::ADMIN_RENEWALS,
+        paths::ADMIN_REGISTRATIONS,
         "/nothing/here",
     ] {
         let page = browser.get(path);

@@ -5,13 +5,13 @@ use ebid_protocol::{Command, ErrorCode, ErrorInfo, Pin, Reply, SignPurpose};
 
 use super::phase::{Card, CardStep, Phase, Side, Swap};
 use super::pin::{PinOutcome, PinStep};
-use super::{HostAnswer, RenewalFlow};
+use super::{Flow, HostAnswer};
 use crate::flow::screen::{Failure, Notice, Progress, Refusal, Which};
 
-impl RenewalFlow {
+impl Flow {
     /// Goes to `step` with the card in hand and sends what that step asks of it; says which card it is.
     fn card_step(&mut self, side: Side, card: Card, step: CardStep, command: Command) -> Which {
-        let which = side.which();
+        let which = self.which(&side);
         self.phase = Phase::WithCard { side, card, step };
         self.send(command);
         which
@@ -48,7 +48,7 @@ impl RenewalFlow {
             return self.verify_on_pad(side, card);
         }
         let step = PinStep::Dialog { error };
-        self.show(card.pin.screen(side.which(), &step));
+        self.show(card.pin.screen(self.which(&side), &step));
         self.phase = Phase::WithCard {
             side,
             card,
@@ -58,7 +58,7 @@ impl RenewalFlow {
 
     /// Lets the PIN-pad reader ask the bidder for the PIN.
     pub(super) fn verify_on_pad(&mut self, side: Side, card: Card) {
-        let screen = card.pin.screen(side.which(), &PinStep::Pad);
+        let screen = card.pin.screen(self.which(&side), &PinStep::Pad);
         let verify = Command::VerifyPin {
             reader: card.reader.clone(),
             pin: None,
@@ -124,7 +124,7 @@ impl RenewalFlow {
     pub(super) fn sign(&mut self, side: Side, card: Card) {
         let (challenge, purpose, bound_certificate) = match &side {
             Side::Current => match self.challenge.clone() {
-                Some(challenge) => (challenge, SignPurpose::RenewCurrent, None),
+                Some(challenge) => (challenge, self.operation.first_purpose(), None),
                 None => return self.fetch_challenge(card),
             },
             Side::New(accepted) => (

@@ -4,14 +4,15 @@
 use ebid_protocol::{Command, ErrorCode, ErrorInfo, Reply};
 
 use super::phase::{Card, Phase, Side};
-use super::{HostAnswer, RenewalFlow};
-use crate::flow::screen::{Failure, Notice, Progress, Refusal, Screen, Which};
+use super::{Flow, HostAnswer};
+use crate::flow::screen::{Failure, Notice, Progress, Refusal, Screen};
 
-impl RenewalFlow {
-    /// The answer to `watch`: the readers as they are now.
+impl Flow {
+    /// The answer to `watch` (or, once watching, `list_readers`): the readers as they are now.
     pub(super) fn on_watching(&mut self, result: HostAnswer) {
         match result {
-            Ok(Reply::Watching { readers }) => {
+            Ok(Reply::Watching { readers }) | Ok(Reply::Readers { readers }) => {
+                self.watching = true;
                 self.readers.replace(readers);
                 self.find_current_card(None);
             }
@@ -30,13 +31,14 @@ impl RenewalFlow {
         let card = Card::new(reader.clone(), self.readers.pin_pad(&reader));
         self.phase = Phase::ReadCurrent { card };
         self.send(Command::ReadCertificate { reader });
-        self.show_progress(Progress::ReadingCard, Which::Current);
+        self.show_progress(Progress::ReadingCard, self.first_card());
     }
 
     /// Shows 「ICカードを挿入してください」 and looks at the readers once.
     pub(super) fn insert_current(&mut self, notice: Option<Notice>) {
         self.phase = Phase::InsertCurrent;
-        self.show(Screen::InsertCurrentCard { notice });
+        let card = self.first_card();
+        self.show(Screen::InsertCurrentCard { card, notice });
         self.relist();
     }
 

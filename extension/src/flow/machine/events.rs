@@ -4,10 +4,10 @@
 use ebid_protocol::{ErrorCode, ErrorInfo, Event};
 
 use super::phase::{Phase, Swap};
-use super::RenewalFlow;
+use super::Flow;
 use crate::flow::screen::Failure;
 
-impl RenewalFlow {
+impl Flow {
     pub(super) fn on_event(&mut self, event: Event) {
         self.readers.apply(&event);
         match event {

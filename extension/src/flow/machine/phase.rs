@@ -5,7 +5,7 @@
 use ebid_protocol::CertificateInfo;
 
 use super::pin::{CardPin, PinStep};
-use crate::flow::screen::{Notice, Screen, SwapStage, Which};
+use crate::flow::screen::{Notice, Screen, SwapStage};
 use crate::portal_call::PortalStep;
 
 #[derive(Debug, Clone)]
@@ -39,8 +39,10 @@ pub(super) enum Phase {
         stage: Swap,
     },
     Done,
-    /// Refused or failed: the screen says why; any click closes.
-    Stopped,
+    /// Refused or failed: the screen says why; its button closes (and 「登録」, when offered, registers instead).
+    Stopped {
+        offers_register: bool,
+    },
     Closed,
 }
 
@@ -78,20 +80,11 @@ impl Card {
     }
 }
 
-/// Whose part of the renewal a card step is in.
+/// Whose part of the flow a card step is in: `Current` is the first (for the one-card operations, the only) card.
 #[derive(Debug, Clone)]
 pub(super) enum Side {
     Current,
     New(Accepted),
-}
-
-impl Side {
-    pub fn which(&self) -> Which {
-        match self {
-            Side::Current => Which::Current,
-            Side::New(_) => Which::New,
-        }
-    }
 }
 
 /// The portal took the current card's consent: what the new card's part needs.
@@ -137,6 +130,8 @@ pub(super) enum PortalWait {
     },
     /// The portal checks the new card's signature.
     New,
+    /// The portal checks the one card of a login, 登録 or 変更.
+    Proof,
 }
 
 impl PortalWait {
@@ -145,6 +140,7 @@ impl PortalWait {
             PortalWait::Challenge { .. } => PortalStep::Challenge,
             PortalWait::Current { .. } => PortalStep::Current,
             PortalWait::New => PortalStep::New,
+            PortalWait::Proof => PortalStep::Proof,
         }
     }
 }

@@ -1,16 +1,17 @@
-//! The portal's part (tests/portal/README.md): fetch the challenge the current card signs, hand over its signature
-//! (the portal answers with the new card's challenge), hand over the new card's (it answers with the confirmation).
-//! Each call goes through the page with its session; its refusal is shown in its own words.
+//! The portal's part (tests/portal/README.md): fetch the challenge the first card signs, hand over its signature —
+//! for the renewal the portal answers with the new card's challenge and the new card's signature follows (answered
+//! with the confirmation); for a login, 登録 or 変更 it answers with its next page. Each call goes through the page
+//! with its session; its refusal is shown in its own words.
 
 use ebid_protocol::{ErrorCode, ErrorInfo};
 
 use super::phase::{Accepted, Card, Phase, PortalWait, Side, Swap};
-use super::RenewalFlow;
+use super::Flow;
 use crate::flow::screen::{Failure, Progress, Screen, Which};
 use crate::flow::Effect;
 use crate::portal_call::{read_answer, PortalCall, PortalProblem, PortalReply, PortalStep};
 
-impl RenewalFlow {
+impl Flow {
     /// Asks for the challenge the current card (its PIN verified) will sign.
     pub(super) fn fetch_challenge(&mut self, card: Card) {
         let call = PortalCall {
@@ -32,6 +33,17 @@ impl RenewalFlow {
             return self.fail(Failure::Card(incomplete));
         };
         let (call, wait) = match side {
+            Side::Current if !self.operation.has_new_card() => (
+                PortalCall {
+                    step: PortalStep::Proof,
+                    fields: vec![
+                        ("challenge", challenge),
+                        ("certificate", certificate.certificate),
+                        ("signature", signature),
+                    ],
+                },
+                PortalWait::Proof,
+            ),
             Side::Current => (
                 PortalCall {
                     step: PortalStep::Current,
@@ -65,7 +77,9 @@ impl RenewalFlow {
         let id = self.take_id();
         let card = match wait {
             PortalWait::New => Which::New,
-            PortalWait::Challenge { .. } | PortalWait::Current { .. } => Which::Current,
+            PortalWait::Challenge { .. } | PortalWait::Current { .. } | PortalWait::Proof => {
+                self.first_card()
+            }
         };
         // No host answer is awaited while the portal is asked.
         self.awaiting = None;
@@ -103,9 +117,12 @@ impl RenewalFlow {
                 };
                 self.swap(accepted, stage);
             }
-            (PortalWait::New, Ok(PortalReply::Confirmed)) => {
+            (PortalWait::New, Ok(PortalReply::Confirmed))
+            | (PortalWait::Proof, Ok(PortalReply::Proven)) => {
                 self.phase = Phase::Done;
-                self.show(Screen::Done);
+                self.show(Screen::Done {
+                    operation: self.operation,
+                });
                 self.effects.push(Effect::Finish);
             }
             (_, Ok(_)) => self.fail(Failure::Portal {
@@ -120,7 +137,9 @@ impl RenewalFlow {
                     ..
                 }),
             ) => {
-                self.phase = Phase::Stopped;
+                self.phase = Phase::Stopped {
+                    offers_register: registration_pointer,
+                };
                 self.show(Screen::PortalRefused {
                     title,
                     message,

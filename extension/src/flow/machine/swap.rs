@@ -4,10 +4,10 @@
 use ebid_protocol::{CertificateInfo, Command, ErrorCode, Reply};
 
 use super::phase::{Accepted, Card, Phase, Side, Swap};
-use super::{HostAnswer, RenewalFlow};
+use super::{Flow, HostAnswer};
 use crate::flow::screen::{Notice, Progress, Which};
 
-impl RenewalFlow {
+impl Flow {
     /// Shows a swap stage; a stage that waits for a card also looks at the readers once (Checking has its read out).
     pub(super) fn swap(&mut self, accepted: Accepted, stage: Swap) {
         let waits = !matches!(stage, Swap::Checking { .. });

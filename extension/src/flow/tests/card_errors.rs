@@ -1,5 +1,6 @@
-//! What the host's card errors and pulled cards mean at each step: the current card is refused (2.1.3) or asked
-//! for again; the new card sends the bidder back to the swap; anything else ends in the failed screen.
+//! What the host's card errors and pulled cards mean at each step: the current card — or the one card of a login,
+//! 登録 or 変更 — is refused (2.1.3) or asked for again; the new card sends the bidder back to the swap; anything
+//! else ends in the failed screen.
 
 use ebid_protocol::{ErrorCode, ErrorInfo, Reply};
 
@@ -30,12 +31,21 @@ fn current_card_refusals() {
 
 /// What a card error means while the current card is read, its PIN checked or its signature made.
 fn for_the_current_card(e: ErrorInfo) -> Screen {
+    for_the_first_card(Which::Current, e)
+}
+
+/// The same for the first card of any operation (`card`: how the screens name it).
+fn for_the_first_card(card: Which, e: ErrorInfo) -> Screen {
     let refused = |reason| Screen::Refused {
         reason,
+        card,
         error: Some(e.clone()),
     };
     match e.code {
-        ErrorCode::NoCard | ErrorCode::CardRemoved => insert_screen(Some(Notice::CardRemoved)),
+        ErrorCode::NoCard | ErrorCode::CardRemoved => Screen::InsertCurrentCard {
+            card,
+            notice: Some(Notice::CardRemoved),
+        },
         ErrorCode::UnsupportedCard => refused(Refusal::Unsupported),
         ErrorCode::CardExpired => refused(Refusal::Expired),
         ErrorCode::PinBlocked => refused(Refusal::Blocked),
@@ -78,7 +88,10 @@ fn for_the_new_card(e: ErrorInfo) -> Screen {
 }
 
 /// `pin_status` cannot tell the tries for a reason that is not about the card: the PIN is asked for anyway.
-fn or_the_pin_anyway(card: Which, then: fn(ErrorInfo) -> Screen) -> impl Fn(ErrorInfo) -> Screen {
+fn or_the_pin_anyway(
+    card: Which,
+    then: &dyn Fn(ErrorInfo) -> Screen,
+) -> impl Fn(ErrorInfo) -> Screen + '_ {
     move |e| match e.code {
         ErrorCode::CardError => Screen::Pin {
             card,
@@ -111,7 +124,11 @@ const NEW_CARD_STEPS: [(&str, Step); 3] = [
 ];
 
 /// Each step (a fresh flow with one request out) gets each card error; the screen it leads to is `expected`.
-fn card_errors_at(steps: &[(&str, Step)], expected: impl Fn(ErrorInfo) -> Screen) {
+fn card_errors_at(
+    operation: Operation,
+    steps: &[(&str, Step)],
+    expected: impl Fn(ErrorInfo) -> Screen,
+) {
     let codes = [
         ErrorCode::NoCard,
         ErrorCode::CardRemoved,
@@ -122,13 +139,14 @@ fn card_errors_at(steps: &[(&str, Step)], expected: impl Fn(ErrorInfo) -> Screen
     ];
     for (name, step) in steps {
         for code in codes {
-            let mut d = Driver::at(*step);
+            let mut d = Driver::for_operation(operation);
+            step(&mut d);
             let id = d.last.as_ref().expect("a request is out").id;
             let effects = d.answer(Err(error(code)));
             assert_eq!(
                 screen(&effects),
                 Some(&expected(error(code))),
-                "{name}, {code:?}"
+                "{operation:?} {name}, {code:?}"
             );
             // A late duplicate answer is ignored.
             assert!(
@@ -141,13 +159,15 @@ fn card_errors_at(steps: &[(&str, Step)], expected: impl Fn(ErrorInfo) -> Screen
 
 /// A card's steps get each card error, `expected` says what follows; its pin status asks for the PIN anyway.
 fn card_errors_of(
+    operation: Operation,
     card: Which,
     pin_status: Step,
     steps: &[(&str, Step)],
-    expected: fn(ErrorInfo) -> Screen,
+    expected: &dyn Fn(ErrorInfo) -> Screen,
 ) {
-    card_errors_at(steps, expected);
+    card_errors_at(operation, steps, expected);
     card_errors_at(
+        operation,
         &[("pin status", pin_status)],
         or_the_pin_anyway(card, expected),
     );
@@ -156,25 +176,44 @@ fn card_errors_of(
 #[test]
 fn card_errors_while_the_current_card_is_used() {
     card_errors_of(
+        Operation::Renew,
         Which::Current,
         driver::current_pin_status,
         &CURRENT_CARD_STEPS,
-        for_the_current_card,
+        &for_the_current_card,
     );
 }
 
 #[test]
+fn card_errors_while_the_one_card_of_a_login_registration_or_change_is_used() {
+    for operation in [Operation::Login, Operation::Register, Operation::Change] {
+        card_errors_of(
+            operation,
+            Which::Only,
+            driver::current_pin_status,
+            &CURRENT_CARD_STEPS,
+            &|e| for_the_first_card(Which::Only, e),
+        );
+    }
+}
+
+#[test]
 fn card_errors_while_a_candidate_is_checked() {
-    card_errors_at(&[("check", driver::checking_candidate)], for_a_candidate);
+    card_errors_at(
+        Operation::Renew,
+        &[("check", driver::checking_candidate)],
+        for_a_candidate,
+    );
 }
 
 #[test]
 fn card_errors_while_the_new_card_is_used() {
     card_errors_of(
+        Operation::Renew,
         Which::New,
         driver::new_pin_status,
         &NEW_CARD_STEPS,
-        for_the_new_card,
+        &for_the_new_card,
     );
 }
 

@@ -7,7 +7,7 @@ use crate::portal_call::{PortalCall, PortalStep};
 
 /// A flow plus the id of the request it last sent, so tests answer like the host would.
 pub(super) struct Driver {
-    pub flow: RenewalFlow,
+    pub flow: Flow,
     pub last: Option<Request>,
     pub last_portal: Option<(u64, PortalCall)>,
 }
@@ -16,8 +16,13 @@ pub(super) struct Driver {
 pub(super) type Step = fn(&mut Driver);
 
 impl Driver {
+    /// A renewal.
     pub fn new() -> Self {
-        let flow = RenewalFlow::new(ORIGIN);
+        Driver::for_operation(Operation::Renew)
+    }
+
+    pub fn for_operation(operation: Operation) -> Self {
+        let flow = Flow::new(operation, ORIGIN);
         assert_eq!(flow.start(), vec![Effect::Show(Screen::Connecting)]);
         Driver {
             flow,
@@ -130,7 +135,9 @@ impl Driver {
     pub fn advance_to_reading_current(&mut self, pin_pad: bool) {
         assert_eq!(
             self.feed(Input::HostReady),
-            vec![Effect::Show(Screen::Confirm)]
+            vec![Effect::Show(Screen::Confirm {
+                operation: self.flow.operation()
+            })]
         );
         let effects = self.ok();
         assert!(matches!(self.last_command(), Command::Watch));

@@ -6,6 +6,7 @@ mod driver;
 mod endings;
 mod inputs;
 mod listing;
+mod one_card;
 mod pin;
 mod portal;
 mod renewal;
@@ -124,7 +125,10 @@ fn swap_screen(stage: SwapStage, notice: Option<Notice>) -> Screen {
 }
 
 fn insert_screen(notice: Option<Notice>) -> Screen {
-    Screen::InsertCurrentCard { notice }
+    Screen::InsertCurrentCard {
+        card: Which::Current,
+        notice,
+    }
 }
 
 /// The refusal screen (2.1.3 pointer) for this reason.

@@ -139,6 +139,7 @@ fn a_blocked_pin_stops_the_flow() {
         // needs the CA for that card, not a new registration).
         let refused = Screen::Refused {
             reason: Refusal::Blocked,
+            card: Which::Current,
             error: Some(shown.clone()),
         };
         let failed = Screen::Failed {

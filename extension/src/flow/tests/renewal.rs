@@ -58,7 +58,9 @@ fn happy_path_hands_both_signatures_to_the_page() {
         200,
         r#"{"confirm":"/CALS/Accepter/ebidmlit/riyousha/IcRenewConfirm.do"}"#,
     );
-    assert!(effects.contains(&Effect::Show(Screen::Done)));
+    assert!(effects.contains(&Effect::Show(Screen::Done {
+        operation: Operation::Renew
+    })));
     assert!(effects.contains(&Effect::Finish));
     assert!(d.flow.is_over());
     assert!(d.cancel().is_empty(), "nothing happens after the end");

@@ -1,45 +1,40 @@
-//! IC-card login: a challenge and a form the extension (or a test) fills with the card's certificate and its
-//! signature over `binding_digest(origin, challenge, Login, b"")`.
+//! ICカードによるログイン画面, in the core system's shape: the 「ログイン」 button still calls the Java applet IE
+//! ran (`document.LoginApplet.login()`); modern browsers ignore `<applet>`, so without the extension the click ends
+//! in an alert. The extension hooks `btnIcLogin` and proves the card at the JSON endpoints of its own profile.
 
-use crate::html::{document, escape};
-use crate::lenient_base64;
-use crate::login::fields;
+use crate::html::document;
 use crate::pages::title_bar;
 use crate::paths;
-use crate::registry::User;
-use crate::sessions::ChallengeBytes;
 
-pub fn login_form(challenge: &ChallengeBytes) -> String {
+pub fn login_page() -> String {
+    let script = "<script type=\"text/javascript\">\n<!--\n\
+function fnIcLogin() {\n\
+  try {\n\
+    // The applet asks the PIN, has the card sign the login challenge and then shows the result.\n\
+    var ret = document.LoginApplet.login();\n\
+    if (ret == 0) {\n\
+      location.href = document.frmLogin.action;\n\
+    }\n\
+  } catch (e) {\n\
+    alert(\"ログイン機能（Javaアプレット）を起動できませんでした。\");\n\
+  }\n\
+  return false;\n\
+}\n\
+//-->\n</script>\n";
     let body = format!(
         "<body>\n{title}\
-<form name=\"frmLogin\" id=\"frmLogin\" method=\"post\" action=\"{action}\" accept-charset=\"Shift_JIS\">\n\
-<input type=\"hidden\" name=\"{challenge_field}\" id=\"challenge\" value=\"{challenge}\">\n\
-<table border=\"0\" cellspacing=\"1\" cellpadding=\"3\" width=\"640\" align=\"center\">\n\
-<tr><td class=\"label\">電子証明書（Base64）</td><td><textarea name=\"{cert}\" rows=\"4\" cols=\"60\"></textarea></td></tr>\n\
-<tr><td class=\"label\">署名（Base64）</td><td><textarea name=\"{sig}\" rows=\"4\" cols=\"60\"></textarea></td></tr>\n\
-<tr><td colspan=\"2\" align=\"center\"><input type=\"submit\" name=\"btnLogin\" id=\"btnLogin\" value=\"ログイン\"></td></tr>\n\
+<form name=\"frmLogin\" id=\"frmLogin\" method=\"get\" action=\"{result}\">\n\
+<table border=\"0\" cellspacing=\"1\" cellpadding=\"8\" width=\"640\" align=\"center\">\n\
+<tr><td id=\"loginGuide\">ICカードをICカードリーダーに挿入し、「ログイン」ボタンをクリックしてください。</td></tr>\n\
+<tr><td align=\"center\"><input type=\"button\" name=\"btnIcLogin\" id=\"btnIcLogin\" value=\"ログイン\" \
+style=\"width: 120px;\" onclick=\"fnIcLogin(); return false;\"></td></tr>\n\
 </table>\n</form>\n\
-<p align=\"center\"><a href=\"{frameset}\">利用者登録へ</a></p>\n</body>",
+<applet code=\"jp.lg.sapporo.ebid.accepter.LoginApplet.class\" archive=\"/CALS/Accepter/applet/LoginApplet.jar\" \
+name=\"LoginApplet\" width=\"1\" height=\"1\" mayscript>\n</applet>\n\
+<p align=\"center\"><a href=\"{frameset}\">利用者登録メニューへ</a></p>\n</body>",
         title = title_bar("ICカードによるログイン"),
-        action = paths::LOGIN,
-        challenge_field = fields::CHALLENGE,
-        challenge = escape(&lenient_base64::encode(challenge)),
-        cert = fields::CERTIFICATE,
-        sig = fields::SIGNATURE,
+        result = paths::LOGIN_RESULT,
         frameset = paths::FRAMESET,
     );
-    document("ICカードによるログイン", "", &body)
-}
-
-pub fn logged_in(user: &User) -> String {
-    let body = format!(
-        "<body>\n{title}<p id=\"loginResult\">ログインしました。</p>\n\
-<table border=\"0\" cellspacing=\"1\" cellpadding=\"3\">\n\
-<tr><td class=\"label\">利用者ID</td><td>{id}</td></tr>\n\
-<tr><td class=\"label\">商号又は名称</td><td>{name}</td></tr>\n</table>\n</body>",
-        title = title_bar("ICカードによるログイン"),
-        id = escape(&user.id),
-        name = escape(&user.company_name),
-    );
-    document("ログイン", "", &body)
+    document("ICカードによるログイン", script, &body)
 }

@@ -1,10 +1,21 @@
 //! The replica's screens, as HTML strings (encoded to Shift_JIS by the server).
 
 pub mod admin;
+pub mod admin_registrations;
+pub mod change_confirm;
+pub mod change_done;
+pub mod change_input;
+pub mod contact_form;
+pub mod facts_tables;
 pub mod frames;
 pub mod login;
+pub mod login_result;
 pub mod menu;
 pub mod notice;
+pub mod regist_confirm;
+pub mod regist_done;
+pub mod regist_input;
+pub mod regist_search;
 pub mod renewal;
 
 use crate::html::escape;

@@ -11,8 +11,8 @@ pub fn refusal(refusal: &Refusal, back_to: &str, back_label: &str) -> String {
             "<p>ICカードの有効期限を過ぎてしまった場合、またはICカードの紛失、閉塞の場合は、ICカード更新は使用できません。\
 「2.1.3 利用者情報の新規登録」により、新規に利用者登録を行ってください。\
 なお、利用者登録ではICカード利用部署情報等の入力が必要になります。</p>\n\
-<p><a href=\"{}?func=regist\">利用者情報の新規登録へ</a></p>\n",
-            paths::NOT_PROVIDED
+<p><a href=\"{}\" id=\"registrationPointer\">利用者登録メニューへ（「登録」）</a></p>\n",
+            paths::MENU
         )
     } else {
         String::new()
@@ -43,14 +43,12 @@ pub fn message(title: &str, text: &str) -> String {
 
 pub fn not_provided(function: &str) -> String {
     let name = match function {
-        "regist" => "利用者情報の新規登録",
-        "change" => "利用者情報の変更",
         "publish" => "入札情報サービス",
         "inquiry" => "お問い合わせ",
         _ => "この機能",
     };
     message(
         name,
-        &format!("{name}は、このレプリカでは提供していません。ICカード更新の動作確認には「ICカード更新」を使用してください。"),
+        &format!("{name}は、このレプリカでは提供していません。"),
     )
 }

@@ -4,6 +4,10 @@
 //! takes them.
 #![allow(dead_code)]
 
+mod one_card;
+#[allow(unused_imports)]
+pub use one_card::*;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -187,9 +191,10 @@ pub fn user_for(card: &Card) -> NewUser {
         roster: Some(RosterEntry {
             company_name: COMPANY.into(),
             representative: REPRESENTATIVE.into(),
-            delegate: None,
+            ..RosterEntry::default()
         }),
         certificate: card.b64(),
+        contacts: None,
     }
 }
 
@@ -503,20 +508,4 @@ pub fn assert_json_refusal(page: &Page, status: u16, code: &str, phrase: &str) {
     );
     assert!(words.contains(phrase), "expected {phrase:?} in {body}");
     assert!(error["registration_pointer"].is_boolean(), "{body}");
-}
-
-/// Logs in with `card` through /login.
-pub fn log_in(browser: &mut Browser, origin: &str, card: &Card) -> Page {
-    let form = browser.get(paths::LOGIN);
-    let challenge_b64 = form.input_value("challenge").expect("login challenge");
-    let challenge = STANDARD.decode(&challenge_b64).expect("base64");
-    let signature = card.sign(origin, &challenge, SignPurpose::Login, b"");
-    browser.post_form(
-        paths::LOGIN,
-        &[
-            ("challenge", &challenge_b64),
-            ("certificate", &card.b64()),
-            ("signature", &b64(&signature)),
-        ],
-    )
 }
