@@ -87,6 +87,7 @@ impl VirtualCard {
         self.lock().emulation.key().map(|k| k.to_public_key())
     }
 
+    /// Tries left on the card's PIN (JPKI: the signature PIN, EF 001B).
     pub fn tries_left(&self) -> u8 {
         self.lock().emulation.pin().tries_left()
     }
@@ -104,9 +105,36 @@ impl VirtualCard {
         self.lock().emulation.pin_mut().set_tries_left(tries);
     }
 
-    /// Whether the PIN is verified in the current card session.
+    /// Whether the PIN (JPKI: the signature PIN) is verified in the current card session.
     pub fn pin_verified(&self) -> bool {
         self.lock().emulation.pin_verified()
+    }
+
+    /// JPKI's authentication certificate (EF 000A); `None` on other kinds.
+    pub fn auth_certificate_der(&self) -> Option<Vec<u8>> {
+        self.lock().emulation.auth_certificate().map(<[u8]>::to_vec)
+    }
+
+    /// JPKI's authentication key (EF 0017), public half; `None` on other kinds.
+    pub fn auth_public_key(&self) -> Option<rsa::RsaPublicKey> {
+        self.lock().emulation.auth_key().map(|k| k.to_public_key())
+    }
+
+    /// Tries left on JPKI's authentication PIN (EF 0018); `None` on other kinds.
+    pub fn auth_tries_left(&self) -> Option<u8> {
+        self.lock().emulation.auth_pin().map(|p| p.tries_left())
+    }
+
+    /// Put JPKI's authentication PIN counter in a given state (0 blocks it); no effect on other kinds.
+    pub fn set_auth_tries_left(&self, tries: u8) {
+        if let Some(pin) = self.lock().emulation.auth_pin_mut() {
+            pin.set_tries_left(tries);
+        }
+    }
+
+    /// Whether JPKI's authentication PIN is verified in the current card session.
+    pub fn auth_pin_verified(&self) -> bool {
+        self.lock().emulation.auth_pin_verified()
     }
 
     pub fn is_inserted(&self) -> bool {

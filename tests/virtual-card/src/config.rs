@@ -42,10 +42,42 @@ pub struct CardConfig {
     pub atr: Option<String>,
     #[serde(default)]
     pub credentials: Credentials,
+    /// JPKI only: the authentication half. `pin`, `max_tries`, `tries_left` and `credentials` above are the
+    /// signature half's.
+    #[serde(default)]
+    pub auth: AuthHalf,
 }
 
 fn no_pin() -> Pin {
     Pin::new("")
+}
+
+/// The authentication half of a JPKI card: EF 000A (certificate), 000B (its CA), 0017 (key), 0018 (PIN,
+/// 4 digits, 3 tries). Every field has a default, so configs written before the half existed still load.
+///
+/// ```json
+/// {"kind": "jpki", "pin": "ABC123", "auth": {"pin": "4321", "tries_left": 2}, "credentials": {...}}
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthHalf {
+    /// Default [`crate::layout::jpki::DEFAULT_AUTH_PIN`].
+    pub pin: Pin,
+    /// Tries left at first insertion (of 3); default 3; 0 = blocked.
+    pub tries_left: Option<u8>,
+    /// Default: a certificate issued now by the JPKI authentication test CA for fixture key
+    /// [`crate::fixtures::JPKI_AUTH_KEY`].
+    pub credentials: Option<Credentials>,
+}
+
+impl Default for AuthHalf {
+    fn default() -> Self {
+        AuthHalf {
+            pin: Pin::new(crate::layout::jpki::DEFAULT_AUTH_PIN),
+            tries_left: None,
+            credentials: None,
+        }
+    }
 }
 
 /// Where the certificate and key come from.
@@ -101,6 +133,7 @@ impl CardConfig {
             tries_left: None,
             atr: None,
             credentials: Credentials::from_issued(cert, ca_certificate),
+            auth: AuthHalf::default(),
         }
     }
 
@@ -120,12 +153,25 @@ impl CardConfig {
             tries_left: None,
             atr: None,
             credentials: Credentials::None,
+            auth: AuthHalf::default(),
         }
     }
 
     /// Same card, starting with `tries` tries left (0 = blocked).
     pub fn with_tries_left(mut self, tries: u8) -> Self {
         self.tries_left = Some(tries);
+        self
+    }
+
+    /// Same card with authentication PIN `pin` (JPKI).
+    pub fn with_auth_pin(mut self, pin: &str) -> Self {
+        self.auth.pin = Pin::new(pin);
+        self
+    }
+
+    /// Same card whose authentication PIN starts with `tries` tries left (JPKI; 0 = blocked).
+    pub fn with_auth_tries_left(mut self, tries: u8) -> Self {
+        self.auth.tries_left = Some(tries);
         self
     }
 
@@ -150,12 +196,50 @@ impl CardConfig {
     }
 
     pub(crate) fn load_credentials(&self) -> Result<LoadedCredentials, CardError> {
+        let loaded = self.credentials.load()?;
+        if self.kind != CardKind::Unknown && (loaded.certificate.is_empty() || loaded.key.is_none())
+        {
+            return Err(CardError::Config(
+                "a JPKI or profile card needs a certificate and a key".into(),
+            ));
+        }
+        Ok(loaded)
+    }
+
+    /// The authentication half's certificate, CA and key (JPKI cards only; `None` for other kinds).
+    pub(crate) fn load_auth_credentials(&self) -> Result<Option<LoadedCredentials>, CardError> {
+        if self.kind != CardKind::Jpki {
+            return Ok(None);
+        }
+        let loaded = match &self.auth.credentials {
+            Some(credentials) => credentials.load()?,
+            None => {
+                let ca = TestCa::load_jpki_auth()?;
+                let issued = ca.issue_jpki_auth(crate::fixtures::JPKI_AUTH_KEY)?;
+                LoadedCredentials {
+                    certificate: issued.certificate_der,
+                    ca_certificate: ca.certificate_der().to_vec(),
+                    key: Some(issued.private_key),
+                }
+            }
+        };
+        if loaded.certificate.is_empty() || loaded.key.is_none() {
+            return Err(CardError::Config(
+                "a JPKI card's authentication half needs a certificate and a key".into(),
+            ));
+        }
+        Ok(Some(loaded))
+    }
+}
+
+impl Credentials {
+    fn load(&self) -> Result<LoadedCredentials, CardError> {
         let b64 = base64::engine::general_purpose::STANDARD;
         let decode = |what: &str, text: &str| {
             b64.decode(text.trim())
                 .map_err(|e| CardError::Config(format!("{what} is not base64: {e}")))
         };
-        let loaded = match &self.credentials {
+        Ok(match self {
             Credentials::None => LoadedCredentials {
                 certificate: Vec::new(),
                 ca_certificate: Vec::new(),
@@ -196,14 +280,7 @@ impl CardConfig {
                     key: Some(issued.private_key),
                 }
             }
-        };
-        if self.kind != CardKind::Unknown && (loaded.certificate.is_empty() || loaded.key.is_none())
-        {
-            return Err(CardError::Config(
-                "a JPKI or profile card needs a certificate and a key".into(),
-            ));
-        }
-        Ok(loaded)
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 //! Never panics on any input: malformed APDUs get `6700`, unknown instructions `6D00`, unknown classes `6E00`.
 
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
+use zeroize::Zeroizing;
 
 use crate::apdu::{self, Command};
 use crate::config::{CardConfig, CardKind};
@@ -9,21 +10,43 @@ use crate::layout::{ins, jpki, profile, sw};
 use crate::pin_counter::{PinCheck, PinCounter};
 use crate::CardError;
 
-/// Volatile state: lost on power off, power on, reset and (except the PIN) on selecting another application.
+/// Volatile state: lost on power off, power on and reset; on JPKI also on every SELECT of the application (how
+/// OpenSC logs out), on the profile card only when the application is selected anew.
 #[derive(Debug, Default)]
 struct Session {
     application_selected: bool,
     current_ef: Option<u16>,
+    /// The card's PIN (on JPKI the signature PIN, EF 001B) is verified.
     pin_verified: bool,
+    /// JPKI: the authentication PIN (EF 0018) is verified.
+    auth_pin_verified: bool,
     /// MSE:SET for signing was accepted (profile card).
     signing_environment_set: bool,
 }
 
+/// Which PIN: the card's one (JPKI: signature) or JPKI's authentication PIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PinRef {
+    Main,
+    Auth,
+}
+
 /// What an EF holds.
 enum File<'a> {
-    Data { content: &'a [u8], needs_pin: bool },
+    Data {
+        content: &'a [u8],
+        needs_pin: Option<PinRef>,
+    },
     Key,
     Pin,
+}
+
+/// JPKI's authentication half: EF 000A, 000B, 0017, 0018.
+struct AuthHalf {
+    certificate: Vec<u8>,
+    ca_certificate: Vec<u8>,
+    key: RsaPrivateKey,
+    pin: PinCounter,
 }
 
 pub struct Emulation {
@@ -33,6 +56,7 @@ pub struct Emulation {
     ca_certificate: Vec<u8>,
     key: Option<RsaPrivateKey>,
     pin: PinCounter,
+    auth: Option<AuthHalf>,
     session: Session,
     /// Fault mode: READ BINARY answers at most this many bytes, with 9000, whatever Le asked for.
     read_binary_limit: Option<usize>,
@@ -41,6 +65,21 @@ pub struct Emulation {
 impl Emulation {
     pub fn new(config: &CardConfig) -> Result<Self, CardError> {
         let credentials = config.load_credentials()?;
+        let auth = match config.load_auth_credentials()? {
+            Some(loaded) => Some(AuthHalf {
+                certificate: loaded.certificate,
+                ca_certificate: loaded.ca_certificate,
+                key: loaded
+                    .key
+                    .ok_or_else(|| CardError::Config("no authentication key".into()))?,
+                pin: PinCounter::new(
+                    config.auth.pin.clone(),
+                    jpki::AUTH_TRIES,
+                    config.auth.tries_left.unwrap_or(jpki::AUTH_TRIES),
+                ),
+            }),
+            None => None,
+        };
         let max_tries = config.max_tries();
         Ok(Emulation {
             kind: config.kind,
@@ -53,6 +92,7 @@ impl Emulation {
                 max_tries,
                 config.tries_left.unwrap_or(max_tries),
             ),
+            auth,
             session: Session::default(),
             read_binary_limit: None,
         })
@@ -84,6 +124,28 @@ impl Emulation {
 
     pub fn pin_verified(&self) -> bool {
         self.session.pin_verified
+    }
+
+    /// JPKI's authentication certificate (EF 000A); `None` on other kinds.
+    pub fn auth_certificate(&self) -> Option<&[u8]> {
+        self.auth.as_ref().map(|a| a.certificate.as_slice())
+    }
+
+    pub fn auth_key(&self) -> Option<&RsaPrivateKey> {
+        self.auth.as_ref().map(|a| &a.key)
+    }
+
+    /// JPKI's authentication PIN counter; `None` on other kinds.
+    pub fn auth_pin(&self) -> Option<&PinCounter> {
+        self.auth.as_ref().map(|a| &a.pin)
+    }
+
+    pub fn auth_pin_mut(&mut self) -> Option<&mut PinCounter> {
+        self.auth.as_mut().map(|a| &mut a.pin)
+    }
+
+    pub fn auth_pin_verified(&self) -> bool {
+        self.session.auth_pin_verified
     }
 
     /// Fault mode (a faulty or hostile card): every READ BINARY answers at most `bytes` bytes and 9000, however
@@ -140,22 +202,45 @@ impl Emulation {
     }
 
     fn file(&self, id: u16) -> Option<File<'_>> {
-        match (self.kind, id) {
-            (CardKind::Jpki, jpki::EF_SIGN_CERT) => Some(File::Data {
+        let free = |content| File::Data {
+            content,
+            needs_pin: None,
+        };
+        match (self.kind, id, &self.auth) {
+            (CardKind::Jpki, jpki::EF_SIGN_CERT, _) => Some(File::Data {
                 content: &self.certificate,
-                needs_pin: true,
+                needs_pin: Some(PinRef::Main),
             }),
-            (CardKind::Jpki, jpki::EF_SIGN_CA_CERT) => Some(File::Data {
-                content: &self.ca_certificate,
-                needs_pin: false,
-            }),
-            (CardKind::Jpki, jpki::EF_SIGN_KEY) => Some(File::Key),
-            (CardKind::Jpki, jpki::EF_SIGN_PIN) => Some(File::Pin),
-            (CardKind::Profile, profile::EF_CERT) => Some(File::Data {
-                content: &self.certificate,
-                needs_pin: false,
-            }),
+            (CardKind::Jpki, jpki::EF_SIGN_CA_CERT, _) => Some(free(&self.ca_certificate)),
+            (CardKind::Jpki, jpki::EF_SIGN_KEY, _) => Some(File::Key),
+            (CardKind::Jpki, jpki::EF_SIGN_PIN, _) => Some(File::Pin),
+            (CardKind::Jpki, jpki::EF_AUTH_CERT, Some(auth)) => Some(free(&auth.certificate)),
+            (CardKind::Jpki, jpki::EF_AUTH_CA_CERT, Some(auth)) => Some(free(&auth.ca_certificate)),
+            (CardKind::Jpki, jpki::EF_AUTH_KEY, Some(_)) => Some(File::Key),
+            (CardKind::Jpki, jpki::EF_AUTH_PIN, Some(_)) => Some(File::Pin),
+            (CardKind::Profile, profile::EF_CERT, _) => Some(free(&self.certificate)),
             _ => None,
+        }
+    }
+
+    fn counter_mut(&mut self, reference: PinRef) -> Option<&mut PinCounter> {
+        match reference {
+            PinRef::Main => Some(&mut self.pin),
+            PinRef::Auth => self.auth_pin_mut(),
+        }
+    }
+
+    fn verified(&self, reference: PinRef) -> bool {
+        match reference {
+            PinRef::Main => self.session.pin_verified,
+            PinRef::Auth => self.session.auth_pin_verified,
+        }
+    }
+
+    fn set_verified(&mut self, reference: PinRef, verified: bool) {
+        match reference {
+            PinRef::Main => self.session.pin_verified = verified,
+            PinRef::Auth => self.session.auth_pin_verified = verified,
         }
     }
 
@@ -172,7 +257,9 @@ impl Emulation {
                     // A failed SELECT leaves the current application and its security state alone.
                     return apdu::status(sw::NOT_FOUND);
                 }
-                if !self.session.application_selected {
+                // JPKI: selecting the AP logs both PINs out (OpenSC relies on it); the profile card keeps its
+                // state when its application is selected again.
+                if self.kind == CardKind::Jpki || !self.session.application_selected {
                     self.session = Session::default();
                 }
                 self.session.application_selected = true;
@@ -208,7 +295,7 @@ impl Emulation {
         let Some(File::Data { content, needs_pin }) = self.file(current) else {
             return apdu::status(sw::INCOMPATIBLE_FILE);
         };
-        if needs_pin && !self.session.pin_verified {
+        if needs_pin.is_some_and(|reference| !self.verified(reference)) {
             return apdu::status(sw::SECURITY_NOT_SATISFIED);
         }
         let offset = usize::from(u16::from_be_bytes([c.p1, c.p2]));
@@ -228,12 +315,16 @@ impl Emulation {
         }
     }
 
-    fn pin_reference_matches(&self, c: &Command) -> bool {
+    /// Which PIN a VERIFY addresses: on JPKI the selected PIN EF, on the profile card P2.
+    fn pin_reference(&self, c: &Command) -> Option<PinRef> {
         match self.kind {
-            CardKind::Jpki => {
-                c.p2 == jpki::PIN_P2 && self.session.current_ef == Some(jpki::EF_SIGN_PIN)
-            }
-            _ => c.p2 == profile::PIN_REFERENCE,
+            CardKind::Jpki if c.p2 == jpki::PIN_P2 => match self.session.current_ef {
+                Some(jpki::EF_SIGN_PIN) => Some(PinRef::Main),
+                Some(jpki::EF_AUTH_PIN) if self.auth.is_some() => Some(PinRef::Auth),
+                _ => None,
+            },
+            CardKind::Profile if c.p2 == profile::PIN_REFERENCE => Some(PinRef::Main),
+            _ => None,
         }
     }
 
@@ -245,53 +336,44 @@ impl Emulation {
         }
     }
 
-    fn encode_pin(&self, pin: &str) -> Vec<u8> {
-        let mut block = pin.as_bytes().to_vec();
-        if self.kind == CardKind::Profile {
-            block.resize(
-                block.len().max(profile::PIN_BLOCK_LEN),
-                profile::PIN_PAD_BYTE,
-            );
-        }
-        block
-    }
-
     fn verify(&mut self, c: &Command) -> Vec<u8> {
         if c.p1 != 0x00 {
             return apdu::status(sw::WRONG_P1P2);
         }
-        if !self.pin_reference_matches(c) {
+        let Some(reference) = self.pin_reference(c) else {
             return apdu::status(sw::REFERENCE_NOT_FOUND);
-        }
+        };
+        let is_jpki = self.kind == CardKind::Jpki;
+        let verified = self.verified(reference);
         if c.data.is_empty() {
-            // Status query: spends no try.
-            return apdu::status(if self.pin.is_blocked() {
+            // Status query: spends no try. JPKI answers the tries left even for a verified PIN; the profile
+            // card says 9000 then.
+            let Some(counter) = self.counter_mut(reference) else {
+                return apdu::status(sw::REFERENCE_NOT_FOUND);
+            };
+            return apdu::status(if counter.is_blocked() {
                 sw::PIN_BLOCKED
-            } else if self.session.pin_verified {
+            } else if verified && !is_jpki {
                 sw::OK
             } else {
-                sw::WRONG_PIN_BASE | u16::from(self.pin.tries_left())
+                sw::WRONG_PIN_BASE | u16::from(counter.tries_left())
             });
         }
         if !self.pin_block_is_well_formed(c.data) {
             return apdu::status(sw::WRONG_LENGTH);
         }
-        let expected = self.encode_pin(self.pin.expected());
-        let outcome = self.pin.check(|_| expected.as_slice() == c.data);
-        match outcome {
-            PinCheck::Correct => {
-                self.session.pin_verified = true;
-                apdu::status(sw::OK)
-            }
-            PinCheck::Wrong { tries_left } => {
-                self.session.pin_verified = false;
-                apdu::status(sw::WRONG_PIN_BASE | u16::from(tries_left))
-            }
-            PinCheck::Blocked => {
-                self.session.pin_verified = false;
-                apdu::status(sw::PIN_BLOCKED)
-            }
-        }
+        let kind = self.kind;
+        let Some(counter) = self.counter_mut(reference) else {
+            return apdu::status(sw::REFERENCE_NOT_FOUND);
+        };
+        let outcome = counter.check(|stored| encode_pin(kind, stored).as_slice() == c.data);
+        let (verified, status) = match outcome {
+            PinCheck::Correct => (true, sw::OK),
+            PinCheck::Wrong { tries_left } => (false, sw::WRONG_PIN_BASE | u16::from(tries_left)),
+            PinCheck::Blocked => (false, sw::PIN_BLOCKED),
+        };
+        self.set_verified(reference, verified);
+        apdu::status(status)
     }
 
     fn manage_security_environment(&mut self, c: &Command) -> Vec<u8> {
@@ -319,39 +401,54 @@ impl Emulation {
         if !self.session.signing_environment_set {
             return apdu::status(sw::CONDITIONS_NOT_SATISFIED);
         }
-        self.sign(c)
+        sign(c, self.key.as_ref(), self.session.pin_verified)
     }
 
+    /// COMPUTE DIGITAL SIGNATURE with the selected key EF: 001A needs the signature PIN, 0017 the
+    /// authentication PIN.
     fn jpki_signature(&mut self, c: &Command) -> Vec<u8> {
         if (c.p1, c.p2) != (jpki::SIGN_P1, jpki::SIGN_P2) {
             return apdu::status(sw::WRONG_P1P2);
         }
-        if self.session.current_ef != Some(jpki::EF_SIGN_KEY) {
-            return apdu::status(sw::CONDITIONS_NOT_SATISFIED);
-        }
-        self.sign(c)
-    }
-
-    /// PKCS#1 v1.5 over the DigestInfo exactly as given: the card pads, the host builds the DigestInfo.
-    fn sign(&mut self, c: &Command) -> Vec<u8> {
-        if !self.session.pin_verified {
-            return apdu::status(sw::SECURITY_NOT_SATISFIED);
-        }
-        let Some(key) = &self.key else {
-            return apdu::status(sw::CONDITIONS_NOT_SATISFIED);
+        let (key, reference) = match self.session.current_ef {
+            Some(jpki::EF_SIGN_KEY) => (self.key.as_ref(), PinRef::Main),
+            Some(jpki::EF_AUTH_KEY) => (self.auth_key(), PinRef::Auth),
+            _ => return apdu::status(sw::CONDITIONS_NOT_SATISFIED),
         };
-        let modulus_len = rsa::traits::PublicKeyParts::size(key);
-        if c.data.is_empty() || c.data.len() + 11 > modulus_len {
-            return apdu::status(sw::WRONG_LENGTH);
-        }
-        if c.le.is_some_and(|le| le < modulus_len) {
-            return apdu::status(sw::WRONG_LENGTH);
-        }
-        match key.sign(Pkcs1v15Sign::new_unprefixed(), c.data) {
-            Ok(signature) => apdu::response(&signature, sw::OK),
-            Err(_) => apdu::status(sw::WRONG_DATA),
-        }
+        sign(c, key, self.verified(reference))
     }
+}
+
+/// PKCS#1 v1.5 over the DigestInfo exactly as given: the card pads, the host builds the DigestInfo.
+fn sign(c: &Command, key: Option<&RsaPrivateKey>, pin_verified: bool) -> Vec<u8> {
+    if !pin_verified {
+        return apdu::status(sw::SECURITY_NOT_SATISFIED);
+    }
+    let Some(key) = key else {
+        return apdu::status(sw::CONDITIONS_NOT_SATISFIED);
+    };
+    let modulus_len = rsa::traits::PublicKeyParts::size(key);
+    if c.data.is_empty() || c.data.len() + 11 > modulus_len {
+        return apdu::status(sw::WRONG_LENGTH);
+    }
+    if c.le.is_some_and(|le| le < modulus_len) {
+        return apdu::status(sw::WRONG_LENGTH);
+    }
+    match key.sign(Pkcs1v15Sign::new_unprefixed(), c.data) {
+        Ok(signature) => apdu::response(&signature, sw::OK),
+        Err(_) => apdu::status(sw::WRONG_DATA),
+    }
+}
+
+/// The PIN as the layout transmits it: JPKI as it is (the host upper-cases the signature PIN; the card compares
+/// bytes), the profile card padded with FF to 8 bytes.
+fn encode_pin(kind: CardKind, pin: &str) -> Zeroizing<Vec<u8>> {
+    let mut block = Zeroizing::new(pin.as_bytes().to_vec());
+    if kind == CardKind::Profile {
+        let padded = block.len().max(profile::PIN_BLOCK_LEN);
+        block.resize(padded, profile::PIN_PAD_BYTE);
+    }
+    block
 }
 
 /// A card no driver knows.

@@ -8,10 +8,31 @@ use zeroize::Zeroizing;
 
 use crate::CardError;
 
-/// Fixture key names: the e-bidding test CA, the JPKI test CA, the CA nobody trusts, and eight card keys.
+/// Fixture key names: the e-bidding test CA, the JPKI signature and authentication test CAs, the CA nobody
+/// trusts, eight card keys, and the key of every JPKI card's authentication half.
 pub const CA_KEY: &str = "ca";
 pub const JPKI_CA_KEY: &str = "ca-jpki";
+pub const JPKI_AUTH_CA_KEY: &str = "ca-jpki-auth";
 pub const UNKNOWN_CA_KEY: &str = "ca-unknown";
+/// The authentication key (EF 0017) of JPKI cards whose config names no other: tests sign with the signature
+/// key, so one shared authentication key is enough, and it differs from every signature key.
+pub const JPKI_AUTH_KEY: &str = "jpki-auth";
+/// Every fixture key, in the order `make-test-keys` writes them.
+pub const ALL_KEYS: [&str; 13] = [
+    CA_KEY,
+    JPKI_CA_KEY,
+    JPKI_AUTH_CA_KEY,
+    UNKNOWN_CA_KEY,
+    JPKI_AUTH_KEY,
+    "card1",
+    "card2",
+    "card3",
+    "card4",
+    "card5",
+    "card6",
+    "card7",
+    "card8",
+];
 pub const CARD_KEYS: [&str; 8] = [
     "card1", "card2", "card3", "card4", "card5", "card6", "card7", "card8",
 ];
@@ -26,10 +47,10 @@ pub fn fixtures_dir() -> PathBuf {
 
 /// The PKCS#8 PEM text of fixture key `name` (e.g. `card3`).
 pub fn key_pem(name: &str) -> Result<Zeroizing<String>, CardError> {
-    let known = [CA_KEY, JPKI_CA_KEY, UNKNOWN_CA_KEY].contains(&name) || CARD_KEYS.contains(&name);
-    if !known {
+    if !ALL_KEYS.contains(&name) {
         return Err(CardError::Config(format!(
-            "no fixture key named {name:?} (known: {CA_KEY}, {JPKI_CA_KEY}, {UNKNOWN_CA_KEY}, card1..card8)"
+            "no fixture key named {name:?} (known: {})",
+            ALL_KEYS.join(", ")
         )));
     }
     let path = fixtures_dir().join(format!("{name}.pem"));

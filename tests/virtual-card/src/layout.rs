@@ -1,7 +1,8 @@
 //! Card layouts emulated here, as documented in `docs/cards.md`. Kept in this crate on purpose: the virtual card
 //! must not share constants with the host it tests, or a wrong constant would pass unnoticed on both sides.
 
-/// JPKI (My Number Card) signature application.
+/// JPKI (My Number Card) application: an authentication half and a signature half, each with its certificate,
+/// the certificate's CA, a key and a PIN (docs/cards.md).
 pub mod jpki {
     /// `3B E0 00 FF 81 31 FE 45 14`: no historical bytes, so hosts use short APDUs only.
     pub const ATR: &[u8] = &[0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
@@ -10,11 +11,22 @@ pub mod jpki {
     pub const EF_SIGN_CERT: u16 = 0x0001;
     /// The signature certificate's CA certificate: free to read.
     pub const EF_SIGN_CA_CERT: u16 = 0x0002;
+    /// Authentication certificate: free to read.
+    pub const EF_AUTH_CERT: u16 = 0x000A;
+    /// The authentication certificate's CA certificate: free to read.
+    pub const EF_AUTH_CA_CERT: u16 = 0x000B;
+    pub const EF_AUTH_KEY: u16 = 0x0017;
+    pub const EF_AUTH_PIN: u16 = 0x0018;
     pub const EF_SIGN_KEY: u16 = 0x001A;
     pub const EF_SIGN_PIN: u16 = 0x001B;
     /// VERIFY P2 for the PIN in the currently selected PIN EF.
     pub const PIN_P2: u8 = 0x80;
+    /// Signature PIN: 6–16 alphanumerics, 5 tries.
     pub const DEFAULT_TRIES: u8 = 5;
+    /// Authentication PIN: 4 digits, 3 tries.
+    pub const AUTH_TRIES: u8 = 3;
+    /// The authentication PIN a card gets when its config names none (test data).
+    pub const DEFAULT_AUTH_PIN: &str = "1234";
     /// COMPUTE DIGITAL SIGNATURE: `80 2A 00 80`.
     pub const SIGN_CLA: u8 = 0x80;
     pub const SIGN_P1: u8 = 0x00;

@@ -23,6 +23,6 @@ pub mod testca;
 pub mod vpcd;
 
 pub use card::{ApduRecord, InsertedCard, VirtualCard};
-pub use config::{CardConfig, CardKind, Credentials};
+pub use config::{AuthHalf, CardConfig, CardKind, Credentials};
 pub use error::CardError;
 pub use pin_counter::{PinCheck, PinCounter};

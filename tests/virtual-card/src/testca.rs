@@ -1,15 +1,16 @@
 //! The project's test certificate authorities and the certificates they issue to virtual cards.
 //!
-//! Three CAs, all with committed fixture keys: a "テスト電子認証局" in the style of the e-bidding CAs, a JPKI-style
-//! CA, and "よその電子認証局", an e-bidding style CA that nobody trusts (the unknown CA of refusal tests). CA
-//! certificates are deterministic (fixed serial and dates), so every process that loads a CA gets the same DER;
+//! Four CAs, all with committed fixture keys: a "テスト電子認証局" in the style of the e-bidding CAs, two JPKI-style
+//! CAs (signature and authentication), and "よその電子認証局", an e-bidding style CA that nobody trusts (the unknown
+//! CA of refusal tests). CA certificates are deterministic (fixed serial and dates), so every process that loads a CA gets the same DER;
 //! end-entity certificates are issued at run time, relative to now unless a test asks for fixed dates.
 
 use rand::RngCore;
 use rcgen::string::{BmpString, PrintableString, TeletexString};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType, SerialNumber, PKCS_RSA_SHA256,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
+    PKCS_RSA_SHA256,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -190,6 +191,18 @@ impl TestCa {
         Self::build(fixtures::JPKI_CA_KEY, dn, 2)
     }
 
+    /// The JPKI-style test CA of the authentication half (its certificate is EF 000B; real cards have two CAs).
+    pub fn load_jpki_auth() -> Result<Self, CardError> {
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, printable("JP")?);
+        dn.push(DnType::OrganizationName, printable("JPKI")?);
+        dn.push(
+            DnType::OrganizationalUnitName,
+            printable("JPKI for user authentication (TEST ONLY)")?,
+        );
+        Self::build(fixtures::JPKI_AUTH_CA_KEY, dn, 4)
+    }
+
     /// The e-bidding style "よその電子認証局": a CA of its own (key, name), in no trust list.
     pub fn load_unknown() -> Result<Self, CardError> {
         let mut dn = DistinguishedName::new();
@@ -245,6 +258,25 @@ impl TestCa {
                 options.key
             )));
         }
+        self.issue_for_key(options, Purpose::Signature)
+    }
+
+    /// Issue the authentication certificate of a JPKI card (EF 000A) for fixture key `key` (normally
+    /// [`fixtures::JPKI_AUTH_KEY`]): an opaque subject and no personal data, for client authentication.
+    pub fn issue_jpki_auth(&self, key: &str) -> Result<IssuedCert, CardError> {
+        let options = CertOptions {
+            key: key.into(),
+            style: CertStyle::Jpki,
+            ..CertOptions::default()
+        };
+        self.issue_for_key(&options, Purpose::Authentication)
+    }
+
+    fn issue_for_key(
+        &self,
+        options: &CertOptions,
+        purpose: Purpose,
+    ) -> Result<IssuedCert, CardError> {
         let key_pem = fixtures::key_pem(&options.key)?;
         let subject_key = rcgen_key(&key_pem)?;
         let private_key = fixtures::parse_private_key(&key_pem)?;
@@ -272,16 +304,27 @@ impl TestCa {
         params.serial_number = Some(SerialNumber::from_slice(&serial));
         params.not_before = not_before;
         params.not_after = not_after;
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::ContentCommitment,
-        ];
         params.use_authority_key_identifier_extension = true;
-        match options.style {
-            CertStyle::EBidding => params.distinguished_name = ebidding_subject(options)?,
-            CertStyle::Jpki => {
+        match purpose {
+            Purpose::Signature => {
+                params.key_usages = vec![
+                    KeyUsagePurpose::DigitalSignature,
+                    KeyUsagePurpose::ContentCommitment,
+                ];
+            }
+            Purpose::Authentication => {
+                params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+            }
+        }
+        match (options.style, purpose) {
+            (CertStyle::EBidding, _) => params.distinguished_name = ebidding_subject(options)?,
+            (CertStyle::Jpki, Purpose::Signature) => {
                 params.distinguished_name = jpki_subject(&serial, options.encoding)?;
                 params.subject_alt_names = jpki_alt_names(options);
+            }
+            (CertStyle::Jpki, Purpose::Authentication) => {
+                params.distinguished_name = jpki_subject(&serial, options.encoding)?;
             }
         }
 
@@ -297,6 +340,13 @@ impl TestCa {
             options: options.clone(),
         })
     }
+}
+
+/// What an end-entity certificate is for: JPKI's two halves differ in key usage and subject data.
+#[derive(Clone, Copy)]
+enum Purpose {
+    Signature,
+    Authentication,
 }
 
 fn rcgen_key(pem: &str) -> Result<KeyPair, CardError> {

@@ -222,6 +222,11 @@ fn jpki_card_follows_the_my_number_layout() {
         sw(&card.transmit(&apdu([0, 0x20, 0, 0x80], b"ABC123", None))),
         0x9000
     );
+    assert_eq!(
+        sw(&card.transmit(&[0, 0x20, 0, 0x80])),
+        0x63C5,
+        "the status query tells tries left even after a correct PIN"
+    );
     card.transmit(&select_ef(0x0001));
     let mut read = Vec::new();
     let total = {
@@ -252,6 +257,14 @@ fn jpki_card_follows_the_my_number_layout() {
         0x6A82
     );
     assert!(card.pin_verified(), "a failed SELECT changes nothing");
+    // Selecting the JPKI AP again logs the PIN out (OpenSC's logout).
+    assert_eq!(
+        sw(&card.transmit(&apdu([0, 0xA4, 4, 0x0C], jpki::AID, None))),
+        0x9000
+    );
+    assert!(!card.pin_verified());
+    card.transmit(&select_ef(0x0001));
+    assert_eq!(sw(&card.transmit(&[0, 0xB0, 0, 0, 4])), 0x6982);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! Run once: `cargo run -p virtual-card --bin make-test-keys [--force]`. Existing keys are kept unless --force.
 
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-use virtual_card::fixtures::{fixtures_dir, CARD_KEYS, CA_KEY, JPKI_CA_KEY, UNKNOWN_CA_KEY};
+use virtual_card::fixtures::{fixtures_dir, ALL_KEYS};
 
 fn main() {
     let force = std::env::args().any(|a| a == "--force");
@@ -11,10 +11,7 @@ fn main() {
         eprintln!("make-test-keys: {}: {e}", dir.display());
         std::process::exit(1);
     }
-    let names = [CA_KEY, JPKI_CA_KEY, UNKNOWN_CA_KEY]
-        .into_iter()
-        .chain(CARD_KEYS);
-    for name in names {
+    for name in ALL_KEYS {
         let path = dir.join(format!("{name}.pem"));
         if path.exists() && !force {
             println!("kept      {}", path.display());
