@@ -13,8 +13,8 @@ use cryptoki::types::AuthPin;
 use ebid_protocol::{ErrorCode, ErrorInfo, Pin, PinCharset};
 
 use super::config::Pkcs11Config;
-use super::errors::{module_error, Call};
-use super::tokens::{survey, FoundCertificate};
+use super::errors::{code_of_error, module_error, Call};
+use super::tokens::survey;
 use crate::drivers::{sha256_digest_info, PinRules, PinState};
 
 /// The reader's token, with a session open on it.
@@ -23,7 +23,10 @@ pub struct Pkcs11Card {
     module: Pkcs11,
     slot: Slot,
     session: Session,
-    certificate: FoundCertificate,
+    /// `CKA_ID` of the signing key and its certificate.
+    id: Vec<u8>,
+    /// `None` until read when the token shows it only after login.
+    certificate: Option<Vec<u8>>,
     verified: bool,
 }
 
@@ -32,35 +35,37 @@ impl Pkcs11Card {
     /// no module sees a certificate there; `CARD_ERROR` naming the module when a module failed and none helped.
     pub fn open(config: &Pkcs11Config, reader: &str) -> Result<Pkcs11Card, ErrorInfo> {
         let found = survey(config, Some(reader));
-        let Some((token, certificate)) = found.signing() else {
+        let Some(signing) = found.signing() else {
             if let Some(failure) = found.failures.first() {
                 return Err(ErrorInfo::new(ErrorCode::CardError).with_detail(failure.to_string()));
             }
             let detail = if found.tokens.is_empty() {
                 format!("no built-in driver knows the card and no PKCS#11 module ({}) has a token in the reader", config.modules.len())
             } else {
-                "the PKCS#11 token shows no certificate".to_owned()
+                "the PKCS#11 token shows no certificate and no key".to_owned()
             };
             return Err(ErrorInfo::new(ErrorCode::UnsupportedCard).with_detail(detail));
         };
+        let token = signing.token;
         let session = token
             .module
             .open_ro_session(token.slot)
             .map_err(|e| module_error(&token.module_path, Call::OpenSession, e))?;
         log::info!(
-            "{reader}: PKCS#11 token {:?} of {} (slot {}), certificate {:?}: {}",
+            "{reader}: PKCS#11 token {:?} of {} (slot {}), key id {}: {}",
             token.label,
             token.module_path.display(),
             token.slot.id(),
-            certificate.label,
-            certificate.choice.reason()
+            hex::encode(&signing.id),
+            signing.choice.reason()
         );
         Ok(Pkcs11Card {
             module_path: token.module_path.clone(),
             module: token.module.clone(),
             slot: token.slot,
             session,
-            certificate: certificate.clone(),
+            id: signing.id.clone(),
+            certificate: signing.certificate.map(|c| c.der.clone()),
             verified: false,
         })
     }
@@ -75,8 +80,45 @@ impl Pkcs11Card {
         format!("pkcs11:{name}")
     }
 
-    pub fn certificate(&self) -> &[u8] {
-        &self.certificate.der
+    /// The signing certificate (DER). A token that shows it only after login needs the PIN first:
+    /// `PIN_REQUIRED`, as the JPKI driver answers for the same card.
+    pub fn certificate(&mut self) -> Result<Vec<u8>, ErrorInfo> {
+        if let Some(der) = &self.certificate {
+            return Ok(der.clone());
+        }
+        if !self.verified {
+            return Err(ErrorInfo::new(ErrorCode::PinRequired).with_detail(
+                "the PKCS#11 token shows its signing certificate only after the PIN",
+            ));
+        }
+        let found = self
+            .session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::CERTIFICATE),
+                Attribute::Id(self.id.clone()),
+            ])
+            .map_err(|e| module_error(&self.module_path, Call::FindObjects, e))?;
+        let value = match found.first() {
+            Some(&handle) => self
+                .session
+                .get_attributes(handle, &[cryptoki::object::AttributeType::Value])
+                .map_err(|e| module_error(&self.module_path, Call::FindObjects, e))?
+                .into_iter()
+                .find_map(|a| match a {
+                    Attribute::Value(v) => Some(v),
+                    _ => None,
+                }),
+            None => None,
+        };
+        let Some(der) = value else {
+            return Err(ErrorInfo::new(ErrorCode::CardError).with_detail(format!(
+                "PKCS#11 module {}: no certificate with the key's CKA_ID {}",
+                self.module_path.display(),
+                hex::encode(&self.id)
+            )));
+        };
+        self.certificate = Some(der.clone());
+        Ok(der)
     }
 
     pub fn is_verified(&self) -> bool {
@@ -135,6 +177,13 @@ impl Pkcs11Card {
                 self.verified = true;
                 Ok(())
             }
+            // A wrong PIN on the final try blocks it, whatever the flags say after (OpenSC cannot always read
+            // a blocked card's PIN state).
+            Err(e) if state.tries_left == Some(1) && code_of_error(&e) == ErrorCode::WrongPin => {
+                Err(ErrorInfo::new(ErrorCode::PinBlocked)
+                    .with_retries(0)
+                    .with_detail(module_error(&self.module_path, Call::Login, e).to_string()))
+            }
             Err(e) => {
                 let error = module_error(&self.module_path, Call::Login, e);
                 Err(self.with_pin_flags(error))
@@ -173,14 +222,14 @@ impl Pkcs11Card {
             .session
             .find_objects(&[
                 Attribute::Class(ObjectClass::PRIVATE_KEY),
-                Attribute::Id(self.certificate.id.clone()),
+                Attribute::Id(self.id.clone()),
             ])
             .map_err(|e| module_error(&self.module_path, Call::FindObjects, e))?;
         let Some(&key) = keys.first() else {
             return Err(ErrorInfo::new(ErrorCode::CardError).with_detail(format!(
                 "PKCS#11 module {}: no private key with the certificate's CKA_ID {}",
                 self.module_path.display(),
-                hex::encode(&self.certificate.id)
+                hex::encode(&self.id)
             )));
         };
         let digest_info = sha256_digest_info(digest);

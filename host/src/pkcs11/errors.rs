@@ -28,12 +28,17 @@ impl Call {
     }
 }
 
-/// The protocol's code for what `call` on the module at `path` returned.
-pub fn module_error(path: &Path, call: Call, e: Error) -> ErrorInfo {
-    let code = match &e {
+/// The protocol's code for a module's error.
+pub fn code_of_error(e: &Error) -> ErrorCode {
+    match e {
         Error::Pkcs11(rv, _) => code_of(*rv),
         _ => ErrorCode::CardError,
-    };
+    }
+}
+
+/// The protocol's code for what `call` on the module at `path` returned.
+pub fn module_error(path: &Path, call: Call, e: Error) -> ErrorInfo {
+    let code = code_of_error(&e);
     let info = ErrorInfo::new(code).with_detail(format!(
         "PKCS#11 module {}: {}: {e}",
         path.display(),

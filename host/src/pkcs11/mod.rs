@@ -16,4 +16,4 @@ pub use config::{
 };
 pub use errors::code_of;
 pub use modules::{module, ModuleError};
-pub use tokens::{names_reader, survey, Choice, FoundCertificate, FoundToken, Survey};
+pub use tokens::{names_reader, survey, Choice, FoundCertificate, FoundToken, Signing, Survey};

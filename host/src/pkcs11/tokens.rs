@@ -5,9 +5,12 @@
 //!   descriptions are 64 bytes, blank padded: a longer reader name is compared on its first 64 bytes. (OpenSC
 //!   names its slots after the reader, one slot per PIN of the card.)
 //! - The signing certificate is the one whose key usage has non-repudiation (contentCommitment): the e-bidding
-//!   CAs' and JPKI's signature certificates carry it, authentication certificates do not. Without one, a
-//!   certificate with digitalSignature; without that, the first certificate. Among equals the first module in the
-//!   config, then the lowest slot, wins. Its private key is the one with the same `CKA_ID` (card.rs).
+//!   CAs' and JPKI's signature certificates carry it, authentication certificates do not. Next comes a key whose
+//!   certificate the token shows only after the PIN (a key object with no certificate of its `CKA_ID`): JPKI's
+//!   signature certificate is read-protected, so OpenSC shows only its public key before login, while the
+//!   authentication certificate is public. Then a certificate with digitalSignature; then the first one. CA
+//!   certificates (basicConstraints cA) never sign. Among equals the first module in the config, then the lowest
+//!   slot, wins. The private key is the one with the same `CKA_ID` (card.rs).
 
 use std::path::PathBuf;
 
@@ -26,6 +29,7 @@ const SLOT_DESCRIPTION_LEN: usize = 64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Choice {
     NonRepudiation,
+    HiddenUntilLogin,
     DigitalSignature,
     Other,
 }
@@ -34,6 +38,9 @@ impl Choice {
     pub fn reason(self) -> &'static str {
         match self {
             Choice::NonRepudiation => "key usage non-repudiation (signature certificate)",
+            Choice::HiddenUntilLogin => {
+                "a key whose certificate the token shows only after the PIN (JPKI's signature key)"
+            }
             Choice::DigitalSignature => {
                 "key usage digitalSignature (no non-repudiation certificate)"
             }
@@ -61,6 +68,16 @@ pub struct FoundToken {
     pub label: String,
     pub slot_description: String,
     pub certificates: Vec<FoundCertificate>,
+    /// `CKA_ID`s of key objects without a visible certificate: their certificate needs the PIN.
+    pub hidden: Vec<Vec<u8>>,
+}
+
+/// The key to sign with: its `CKA_ID`, and its certificate when the token shows it before login.
+pub struct Signing<'a> {
+    pub token: &'a FoundToken,
+    pub id: Vec<u8>,
+    pub certificate: Option<&'a FoundCertificate>,
+    pub choice: Choice,
 }
 
 /// What the modules show for a reader: its tokens, and the modules that failed.
@@ -71,12 +88,29 @@ pub struct Survey {
 }
 
 impl Survey {
-    /// The token and certificate to sign with (see the module docs), if any certificate is visible.
-    pub fn signing(&self) -> Option<(&FoundToken, &FoundCertificate)> {
-        self.tokens
-            .iter()
-            .flat_map(|t| t.certificates.iter().map(move |c| (t, c)))
-            .min_by_key(|(_, c)| c.choice)
+    /// The key to sign with (see the module docs), if the tokens show any.
+    pub fn signing(&self) -> Option<Signing<'_>> {
+        let mut best: Option<Signing<'_>> = None;
+        for token in &self.tokens {
+            let visible = token.certificates.iter().map(|c| Signing {
+                token,
+                id: c.id.clone(),
+                certificate: Some(c),
+                choice: c.choice,
+            });
+            let hidden = token.hidden.iter().map(|id| Signing {
+                token,
+                id: id.clone(),
+                certificate: None,
+                choice: Choice::HiddenUntilLogin,
+            });
+            for candidate in visible.chain(hidden) {
+                if best.as_ref().is_none_or(|b| candidate.choice < b.choice) {
+                    best = Some(candidate);
+                }
+            }
+        }
+        best
     }
 }
 
@@ -132,15 +166,15 @@ fn survey_module(
                 continue;
             }
         };
-        let certificates = match certificates(&module, slot) {
-            Ok(certificates) => certificates,
+        let (certificates, hidden) = match objects(&module, slot) {
+            Ok(found) => found,
             Err(e) => {
                 log::warn!(
-                    "{}: slot {}: reading its certificates: {e}",
+                    "{}: slot {}: reading its objects: {e}",
                     path.display(),
                     slot.id()
                 );
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         };
         tokens.push(FoundToken {
@@ -150,6 +184,7 @@ fn survey_module(
             label: token.label().trim_end().to_owned(),
             slot_description: description,
             certificates,
+            hidden,
         });
     }
     Ok(tokens)
@@ -167,12 +202,14 @@ pub fn names_reader(description: &str, reader: &str) -> bool {
     reader.len() > SLOT_DESCRIPTION_LEN && reader[..cut].trim_end() == description
 }
 
-/// The certificate objects a session without login sees.
-fn certificates(
+/// The end-entity certificates a session without login sees, and the `CKA_ID`s of keys it sees without one.
+#[allow(clippy::type_complexity)]
+fn objects(
     module: &Pkcs11,
     slot: Slot,
-) -> Result<Vec<FoundCertificate>, cryptoki::error::Error> {
+) -> Result<(Vec<FoundCertificate>, Vec<Vec<u8>>), cryptoki::error::Error> {
     let session = module.open_ro_session(slot)?;
+    let mut all_certificate_ids = Vec::new();
     let handles = session.find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE)])?;
     let mut found = Vec::new();
     for handle in handles {
@@ -193,6 +230,7 @@ fn certificates(
                 _ => {}
             }
         }
+        all_certificate_ids.push(id.clone());
         let Ok((_, cert)) = X509Certificate::from_der(&der) else {
             log::debug!(
                 "slot {}: certificate object {label:?} is not X.509 DER; skipped",
@@ -200,6 +238,9 @@ fn certificates(
             );
             continue;
         };
+        if cert.is_ca() {
+            continue;
+        }
         let choice = match cert.key_usage() {
             Ok(Some(ku)) if ku.value.non_repudiation() => Choice::NonRepudiation,
             Ok(Some(ku)) if ku.value.digital_signature() => Choice::DigitalSignature,
@@ -214,7 +255,23 @@ fn certificates(
             choice,
         });
     }
-    Ok(found)
+    let mut hidden: Vec<Vec<u8>> = Vec::new();
+    for class in [ObjectClass::PRIVATE_KEY, ObjectClass::PUBLIC_KEY] {
+        for handle in session.find_objects(&[Attribute::Class(class)])? {
+            let id = session
+                .get_attributes(handle, &[AttributeType::Id])?
+                .into_iter()
+                .find_map(|a| match a {
+                    Attribute::Id(id) => Some(id),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            if !id.is_empty() && !all_certificate_ids.contains(&id) && !hidden.contains(&id) {
+                hidden.push(id);
+            }
+        }
+    }
+    Ok((found, hidden))
 }
 
 #[cfg(test)]

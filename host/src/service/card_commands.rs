@@ -77,7 +77,7 @@ impl ReaderConnection {
                         io.driver.card_type(),
                     ))
                 }
-                Access::Pkcs11(token) => Ok((token.certificate().to_vec(), token.card_type())),
+                Access::Pkcs11(token) => Ok((token.certificate()?, token.card_type())),
             })?;
         let summary = cert_summary::summarize(&der, SystemTime::now())?;
         Ok(CertificateInfo {

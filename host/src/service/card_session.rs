@@ -6,8 +6,9 @@
 //! transaction is held, because the module talks to the card itself.
 
 use std::ffi::CString;
+use std::time::{Duration, Instant};
 
-use ebid_protocol::ErrorInfo;
+use ebid_protocol::{ErrorCode, ErrorInfo};
 use pcsc::{Card, Context, Disposition, Protocols, ShareMode};
 
 use super::lanes::Claim;
@@ -230,9 +231,11 @@ impl CardSession {
     /// (powered, its application still selected) for other applications.
     pub fn close(mut self) {
         if let Backend::Pkcs11(token) = &mut self.backend {
-            // C_Logout; the module keeps its own connection to the card, which a reset would disturb.
+            // C_Logout, and a reset as for a verified card of a driver: not every module's logout clears the
+            // card's PIN state (OpenSC's JPKI emulation leaves the signature PIN verified). The module notices
+            // the reset and binds the card again.
+            self.verified = token.is_verified();
             token.logout();
-            self.verified = false;
         }
         let disposition = if self.verified {
             Disposition::ResetCard
@@ -288,15 +291,25 @@ fn open_pkcs11(
 /// After a PKCS#11 error: the PC/SC error that explains it when the card left or was reset (the module's own
 /// words for that vary); a module that says the token went away while PC/SC still sees the card is taken at its
 /// word.
+///
+/// A module's general failure may be the card pulled out under it before pcscd polled the reader (every
+/// ~400 ms): PC/SC is asked again a few times within [`CARD_GONE_WAIT`] before the error is taken as the card's.
 fn card_gone(card: &Card, error: &ErrorInfo) -> Option<pcsc::Error> {
-    match card.status2_owned() {
-        Err(e) => Some(e),
-        Ok(_) if error.code == ebid_protocol::ErrorCode::CardRemoved => {
-            Some(pcsc::Error::RemovedCard)
+    let deadline = Instant::now() + CARD_GONE_WAIT;
+    loop {
+        match card.status2_owned() {
+            Err(e) => return Some(e),
+            Ok(_) if error.code == ErrorCode::CardRemoved => return Some(pcsc::Error::RemovedCard),
+            Ok(_) if error.code != ErrorCode::CardError || Instant::now() >= deadline => {
+                return None
+            }
+            Ok(_) => std::thread::sleep(CARD_GONE_WAIT / 5),
         }
-        Ok(_) => None,
     }
 }
+
+/// Longer than pcscd's poll of a reader, so a removal shows.
+const CARD_GONE_WAIT: Duration = Duration::from_millis(1000);
 
 /// Ends a transaction, leaving the card as it is. When that fails the handle is dead anyway; the transaction is
 /// leaked rather than dropped, because dropping would try a reset.

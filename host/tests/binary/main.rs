@@ -12,6 +12,7 @@ mod hello;
 mod logging;
 mod origins;
 mod pin;
+mod pkcs11_opensc;
 mod pkcs11_softhsm;
 mod readers;
 mod signing;
