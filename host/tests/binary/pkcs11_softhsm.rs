@@ -155,3 +155,64 @@ fn base64_of(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+#[test]
+fn doctor_lists_each_module_its_tokens_and_the_signing_certificate() {
+    let s = softhsm_bed();
+    let missing = "/opt/no-such-ca/lib/ca-pkcs11.so";
+    let config = s.hsm.config(&s.bed.reader(0), &[]);
+    let home = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(HOST)
+        .args(["doctor", "--json", "--user", "--pkcs11-module", missing])
+        .env("HOME", home.path())
+        .env("EBID_HOST_PKCS11_CONFIG", &config)
+        .env("SOFTHSM2_CONF", &s.hsm.conf)
+        .env("PCSCLITE_CSOCK_NAME", s.bed.pcscd.socket_path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    let modules: Vec<&serde_json::Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == "pkcs11.module")
+        .collect();
+    assert_eq!(modules.len(), 2, "{report}");
+    let softhsm = modules[0]["message_en"].as_str().unwrap();
+    assert_eq!(modules[0]["ok"], true, "{report}");
+    assert!(softhsm.contains("libsofthsm2.so loads"), "{softhsm}");
+    assert!(softhsm.contains("token \"ebid-test\""), "{softhsm}");
+    // The e-bidding certificate (id 01) signs; the CA certificate (id 02) is not even a candidate.
+    let signing: Vec<&str> = softhsm.lines().filter(|l| l.contains("signs:")).collect();
+    assert_eq!(signing.len(), 1, "{softhsm}");
+    assert!(
+        signing[0].contains("id 01") && signing[0].contains("non-repudiation"),
+        "{softhsm}"
+    );
+    assert_eq!(modules[1]["ok"], false, "{report}");
+    assert!(
+        modules[1]["message_en"].as_str().unwrap().contains(missing),
+        "{report}"
+    );
+    assert!(
+        modules[1]["fix_ja"]
+            .as_str()
+            .unwrap()
+            .contains("ミドルウェア"),
+        "{report}"
+    );
+    // The card check goes through the same backend: the card is recognised as the module's.
+    let recognised = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "card.recognised")
+        .expect("card check");
+    assert!(
+        recognised["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("pkcs11:libsofthsm2.so"),
+        "{recognised}"
+    );
+}
