@@ -183,6 +183,14 @@ mod tests {
     }
 
     #[test]
+    fn the_packaged_example_parses() {
+        let example = include_str!("../../../packaging/pkcs11.toml.example");
+        let config = Pkcs11Config::parse(example).unwrap();
+        assert_eq!(config.modules.len(), 1);
+        assert!(!config.prefer_all);
+    }
+
+    #[test]
     fn preferring_without_modules_prefers_nothing() {
         let config = Pkcs11Config::parse("prefer_pkcs11 = true").unwrap();
         assert!(!config.prefers(&[0x3B, 0x00]));
