@@ -2,6 +2,10 @@
 //! environment. A CA's module is added by naming it here; nothing is compiled in.
 //!
 //! ```toml
+//! # Read every card through the modules, even one a built-in driver knows (default false; top-level keys
+//! # come before the tables).
+//! prefer_pkcs11 = false
+//!
 //! # Asked in this order for a card no built-in driver knows.
 //! [[module]]
 //! path = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
@@ -9,9 +13,7 @@
 //! # slot descriptions do not name the reader).
 //! # reader = "Some Reader 00 00"
 //!
-//! # Read every card through the modules, even one a built-in driver knows (default false) ...
-//! prefer_pkcs11 = false
-//! # ... or only cards with these ATRs (hex; an optional mask per entry).
+//! # Or prefer the modules only for cards with these ATRs (hex; an optional mask per entry).
 //! [[prefer_pkcs11_atr]]
 //! atr = "3B E0 00 FF 81 31 FE 45 14"
 //! ```
