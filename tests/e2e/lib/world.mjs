@@ -18,6 +18,8 @@ import { hostLogsIn, tearDown } from './world-dir.mjs';
  * @param {boolean} [options.headless]
  * @param {boolean} [options.allowFraming]  portal without its anti-framing headers (replica-portal --allow-framing)
  * @param {string} [options.name]  label for the temp dir
+ * @param {(dir: string) => Record<string, string>} [options.hostEnv]  more environment for the host, made once
+ *   the world's temp dir exists (e.g. a pkcs11.toml there and EBID_HOST_PKCS11_CONFIG naming it)
  */
 export async function createWorld({
   users = [{ id: 'U000001', card: 'old' }],
@@ -26,6 +28,7 @@ export async function createWorld({
   slowMo,
   allowFraming = false,
   name = 'world',
+  hostEnv = () => ({}),
 } = {}) {
   checkBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ebid-e2e-${name}-`));
@@ -54,7 +57,7 @@ export async function createWorld({
       userDataDir: world.userDataDir,
       headless,
       slowMo,
-      env: { ...world.testbed.env, EBID_HOST_LOG: 'debug', EBID_HOST_LOG_FILE: world.hostLog },
+      env: { ...world.testbed.env, EBID_HOST_LOG: 'debug', EBID_HOST_LOG_FILE: world.hostLog, ...hostEnv(dir) },
     });
     world.watchContext(world.context);
     await enablePortalOrigins(world.context, [world.portal.origin]);
