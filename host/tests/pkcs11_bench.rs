@@ -4,7 +4,6 @@
 //! Prints a Markdown table for BENCHMARKS.md.
 
 #[path = "common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::process::Command;
