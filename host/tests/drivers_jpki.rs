@@ -263,6 +263,43 @@ fn verify_upper_cases_the_pin() {
     t.assert_finished();
 }
 
+/// A JPKI card logs its PINs out when the AP is selected again and never says "verified": after VERIFY the
+/// driver reads and signs on the selected AP as it is, and a status query then tells the tries left.
+#[test]
+fn a_verified_pin_is_used_without_selecting_the_application_again() {
+    let cert = fake_certificate(600);
+    let digest = [0x33; 32];
+    let signature = vec![0x44; 256];
+    let mut steps = vec![
+        s(SELECT_PIN, "9000"),
+        s("0020008006414243313233", "9000"),
+        s(SELECT_CERT, "9000"),
+    ];
+    steps.extend(short_reads(&cert));
+    steps.push(s(SELECT_PIN, "9000"));
+    steps.push(s("00200080", "63C5"));
+    steps.push(s(SELECT_KEY, "9000"));
+    steps.push((
+        format!("802A008033{}00", sha256_digest_info_hex(&digest)),
+        reply(&signature, 0x9000),
+    ));
+    let mut t = script(steps);
+    let driver = JpkiDriver::new();
+    driver.verify_pin(&mut t, &Pin::new("abc123")).unwrap();
+    assert_eq!(driver.read_certificate(&mut t).unwrap(), cert);
+    assert_eq!(
+        driver.pin_status(&mut t),
+        Ok(PinState {
+            tries_left: Some(5),
+            blocked: false,
+            verified: false,
+        }),
+        "63C5 after a correct PIN: 5 tries, and no claim about verification"
+    );
+    assert_eq!(driver.sign_sha256(&mut t, &digest).unwrap(), signature);
+    t.assert_finished();
+}
+
 #[test]
 fn verify_wrong_and_blocked() {
     let cases = [

@@ -110,7 +110,12 @@ fn jpki_card_end_to_end() {
     );
     assert_eq!(driver.pin_status(&mut t).unwrap().tries_left, Some(5));
     driver.verify_pin(&mut t, &Pin::new("abc123")).unwrap();
-    assert!(driver.pin_status(&mut t).unwrap().verified);
+    let after = driver.pin_status(&mut t).unwrap();
+    assert_eq!(
+        (after.tries_left, after.verified),
+        (Some(5), false),
+        "JPKI's status query tells the tries left even for a verified PIN: the host tracks what it verified"
+    );
 
     let before = t.count;
     let der = driver.read_certificate(&mut t).unwrap();

@@ -1,4 +1,10 @@
-//! JPKI (My Number Card), signature application, exactly as docs/cards.md describes it.
+//! JPKI (My Number Card), signature half, exactly as docs/cards.md describes it. The card also has an
+//! authentication half (EF 000A/000B/0017/0018) which this driver leaves alone.
+//!
+//! What the card does not tell: whether a PIN is verified. VERIFY without data answers `63Cx` (tries left) even
+//! after a correct PIN, and selecting the application again (as [`CardDriver::select_application`] does) logs
+//! the PIN out. So the card service tracks what it verified itself (one verified PIN, one signature), never
+//! from [`PinState::verified`].
 //!
 //! APDU counts for a ~1.2 KB signature certificate: detection 1 (SELECT AP); `read_certificate` 6 (SELECT EF
 //! `0001` + 5 short READ BINARYs of 256 bytes, the card having no extended length), or 3 before the PIN (SELECT
@@ -123,7 +129,8 @@ impl CardDriver for JpkiDriver {
     }
 }
 
-/// The answer to VERIFY without data: `63Cx` tries left, `9000` already verified, blocked otherwise.
+/// The answer to VERIFY without data: `63Cx` tries left (a JPKI card answers so even for a verified PIN), `9000`
+/// verified (cards whose status query says so, such as profile cards), blocked otherwise.
 pub(crate) fn pin_state_from_sw(sw: u16) -> Result<PinState, CardError> {
     match CardError::from_sw(sw) {
         _ if sw == 0x9000 => Ok(PinState {

@@ -11,6 +11,8 @@ pub struct NamedCard {
     pub name: &'static str,
     pub description: &'static str,
     pub pin: &'static str,
+    /// JPKI: the authentication PIN (EF 0018), test data like `pin`; `None` on other kinds.
+    pub auth_pin: Option<&'static str>,
     pub card: VirtualCard,
     /// `None` for the unknown card.
     pub certificate: Option<IssuedCert>,
@@ -19,9 +21,11 @@ pub struct NamedCard {
 }
 
 impl NamedCard {
-    /// Put the PIN counter back to where it started (the blocked card stays blocked).
+    /// Put the PIN counters back to where they started (the blocked card stays blocked).
     pub fn restore_pin(&self) {
         self.card.set_tries_left(self.initial_tries);
+        self.card
+            .set_auth_tries_left(virtual_card::layout::jpki::AUTH_TRIES);
     }
 
     pub fn info(&self, slot: Option<usize>) -> CardInfo {
@@ -31,6 +35,8 @@ impl NamedCard {
             description: self.description,
             kind: self.card.kind(),
             pin: self.pin,
+            auth_pin: self.auth_pin,
+            auth_tries_left: self.card.auth_tries_left(),
             tries_left: self.card.tries_left(),
             max_tries: self.card.max_tries(),
             blocked: self.card.is_blocked(),
@@ -57,6 +63,9 @@ pub struct CardInfo {
     pub description: &'static str,
     pub kind: CardKind,
     pub pin: &'static str,
+    /// JPKI only: the authentication PIN and its tries left (of 3).
+    pub auth_pin: Option<&'static str>,
+    pub auth_tries_left: Option<u8>,
     pub tries_left: u8,
     pub max_tries: u8,
     pub blocked: bool,
@@ -72,6 +81,9 @@ pub struct CardInfo {
     pub certificate: Option<String>,
     pub slot: Option<usize>,
 }
+
+/// The authentication PIN of the set's JPKI card (4 digits; the signature PIN is its `pin`).
+pub const JPKI_AUTH_PIN: &str = "4321";
 
 struct Preset {
     name: &'static str,
@@ -163,9 +175,16 @@ pub fn standard_set() -> Result<Vec<NamedCard>, CardError> {
             CertStyle::Jpki => (&jpki_ca, CardKind::Jpki),
         };
         let cert = issuer.issue(&preset.options)?;
-        let mut config = match kind {
-            CardKind::Jpki => CardConfig::jpki(preset.pin, &cert, issuer.certificate_der()),
-            _ => CardConfig::profile(preset.pin, &cert, issuer.certificate_der()),
+        let (mut config, auth_pin) = match kind {
+            CardKind::Jpki => (
+                CardConfig::jpki(preset.pin, &cert, issuer.certificate_der())
+                    .with_auth_pin(JPKI_AUTH_PIN),
+                Some(JPKI_AUTH_PIN),
+            ),
+            _ => (
+                CardConfig::profile(preset.pin, &cert, issuer.certificate_der()),
+                None,
+            ),
         };
         if let Some(tries) = preset.tries_left {
             config = config.with_tries_left(tries);
@@ -175,6 +194,7 @@ pub fn standard_set() -> Result<Vec<NamedCard>, CardError> {
             name: preset.name,
             description: preset.description,
             pin: preset.pin,
+            auth_pin,
             initial_tries: card.tries_left(),
             card,
             certificate: Some(cert),
@@ -185,6 +205,7 @@ pub fn standard_set() -> Result<Vec<NamedCard>, CardError> {
         name: "unknown",
         description: "a card no driver knows (6A82 to every SELECT)",
         pin: "",
+        auth_pin: None,
         initial_tries: unknown.tries_left(),
         card: unknown,
         certificate: None,

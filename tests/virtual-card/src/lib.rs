@@ -1,5 +1,6 @@
-//! A virtual JPKI / e-bidding CA card that speaks the vpcd protocol, and the test CA that issues its
-//! certificates. Test-only: its keys are public fixtures.
+//! A virtual JPKI / e-bidding CA card that speaks the vpcd protocol, and the test CAs that issue its
+//! certificates. Test-only: its keys are public fixtures. The JPKI card has both halves of the real layout
+//! (authentication and signature, each with certificate, CA, key and PIN; see README.md and docs/cards.md).
 //!
 //! ```no_run
 //! use virtual_card::{testca::{CertOptions, TestCa}, CardConfig, VirtualCard};
