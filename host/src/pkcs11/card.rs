@@ -28,6 +28,9 @@ pub struct Pkcs11Card {
     /// `None` until read when the token shows it only after login.
     certificate: Option<Vec<u8>>,
     verified: bool,
+    /// The module said the PIN is blocked: kept for this card's session, because a module's token flags may
+    /// not show it (OpenSC cannot read a blocked JPKI card's PIN state and keeps its old flags).
+    blocked_seen: bool,
 }
 
 impl Pkcs11Card {
@@ -67,6 +70,7 @@ impl Pkcs11Card {
             id: signing.id.clone(),
             certificate: signing.certificate.map(|c| c.der.clone()),
             verified: false,
+            blocked_seen: false,
         })
     }
 
@@ -87,6 +91,10 @@ impl Pkcs11Card {
             return Ok(der.clone());
         }
         if !self.verified {
+            // As the JPKI driver: a blocked PIN says so, rather than asking for a PIN that cannot work.
+            if self.pin_state()?.0.blocked {
+                return Err(ErrorInfo::new(ErrorCode::PinBlocked).with_retries(0));
+            }
             return Err(ErrorInfo::new(ErrorCode::PinRequired).with_detail(
                 "the PKCS#11 token shows its signing certificate only after the PIN",
             ));
@@ -135,8 +143,11 @@ impl Pkcs11Card {
     pub fn pin_state(&self) -> Result<(PinState, PinRules, bool), ErrorInfo> {
         let info = self.token_info()?;
         let state = PinState {
-            tries_left: (info.user_pin_final_try() && !info.user_pin_locked()).then_some(1),
-            blocked: info.user_pin_locked(),
+            tries_left: (info.user_pin_final_try()
+                && !info.user_pin_locked()
+                && !self.blocked_seen)
+                .then_some(1),
+            blocked: info.user_pin_locked() || self.blocked_seen,
             verified: self.verified,
         };
         let clamp = |n: usize| n.clamp(1, u8::MAX as usize) as u8;
@@ -172,7 +183,7 @@ impl Pkcs11Card {
                     .with_detail("no PIN given and the token has no PIN pad"))
             }
         };
-        match result {
+        let outcome = match result {
             Ok(()) => {
                 self.verified = true;
                 Ok(())
@@ -188,7 +199,11 @@ impl Pkcs11Card {
                 let error = module_error(&self.module_path, Call::Login, e);
                 Err(self.with_pin_flags(error))
             }
+        };
+        if matches!(&outcome, Err(e) if e.code == ErrorCode::PinBlocked) {
+            self.blocked_seen = true;
         }
+        outcome
     }
 
     /// A wrong PIN says what the flags tell after it: blocked now, or one try left.

@@ -109,12 +109,23 @@ fn opensc_wrong_pins_count_down_to_blocked() {
     let status = host.ok(json!({"cmd": "pin_status", "reader": reader}));
     assert_eq!(status["tries_left"], 1, "{status}");
 
-    // The final try: blocked. (Once blocked, the virtual card answers VERIFY without data with 6983, which
-    // OpenSC 0.23's JPKI emulation cannot bind: the token then disappears, so what follows is not asserted.)
+    // The final try: blocked.
     let error = host.verify(&reader, JPKI_WRONG_PIN);
     assert_eq!(code(&error["error"]), "PIN_BLOCKED", "{error}");
     assert_eq!(error["error"]["retries_left"], 0, "{error}");
     assert!(s.card.card.is_blocked());
+    // Once blocked, the virtual card answers VERIFY without data with 6983, which OpenSC 0.23's JPKI emulation
+    // cannot read (it keeps its old token flags, and a fresh bind fails): the host remembers what C_Login said
+    // for as long as the card stays in.
+    let status = host.ok(json!({"cmd": "pin_status", "reader": reader}));
+    assert_eq!(status["blocked"], true, "{status}");
+    assert!(status["tries_left"].is_null(), "{status}");
+    let error = host.read_certificate(&reader);
+    assert_eq!(code(&error["error"]), "PIN_BLOCKED", "{error}");
+    // The right PIN is refused without a try: the card's counter stays at 0 and it stays blocked.
+    let error = host.verify(&reader, JPKI_PIN);
+    assert_eq!(code(&error["error"]), "PIN_BLOCKED", "{error}");
+    assert!(s.card.card.is_blocked() && !s.card.card.pin_verified());
     assert_no_panic(&host);
 }
 
