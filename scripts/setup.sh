@@ -16,8 +16,9 @@ as_root() {
 # tests and the demo with a Japanese font for its screenshots, Node.js for Playwright.
 # chromium-l10n: the Japanese browser UI, which the extension's dialog language follows. firefox-esr +
 # firefox-esr-l10n-ja: the Firefox end-to-end tests (Japanese language pack, pref intl.locale.requested=ja).
-# opensc: OpenSC's own tools and opensc-pkcs11.so read the virtual JPKI card (tests/harness/tests/opensc_jpki.rs).
-packages=(librsvg2-bin gcc libc6-dev pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n firefox-esr firefox-esr-l10n-ja fonts-ipafont-gothic nodejs npm python3 ca-certificates opensc)
+# opensc: OpenSC's own tools and opensc-pkcs11.so read the virtual JPKI card (tests/harness/tests/opensc_jpki.rs), and
+# the host's PKCS#11 backend tests use them; softhsm2: SoftHSM2 tokens for the same backend tests.
+packages=(librsvg2-bin gcc libc6-dev pcscd libpcsclite-dev vsmartcard-vpcd pkg-config chromium chromium-l10n firefox-esr firefox-esr-l10n-ja fonts-ipafont-gothic nodejs npm python3 ca-certificates opensc softhsm2)
 # The test command (it asks for the Windows target) also runs the Windows host under Wine 8 and round-trips its MSI
 # (tests/windows/): wine64, the mingw linker, wixl to build the MSI and msiinfo (msitools) to read it. About 30 s
 # of apt on a fresh machine (28 packages with their dependencies, 1.2 GB installed: mingw and Wine).

@@ -17,5 +17,6 @@ pub mod cert_summary;
 pub mod drivers;
 pub mod framing;
 pub mod logging;
+pub mod pkcs11;
 pub mod service;
 pub mod session;

@@ -16,6 +16,14 @@ impl ServiceProbe {
     pub fn new() -> Self {
         ServiceProbe(CardService::new())
     }
+
+    /// The card service with these PKCS#11 settings (doctor's `--pkcs11-module` added to the configured ones).
+    pub fn with_pkcs11(pkcs11: crate::pkcs11::Pkcs11Config) -> Self {
+        ServiceProbe(CardService::with_config(
+            crate::drivers::load_profiles(),
+            pkcs11,
+        ))
+    }
 }
 
 impl Default for ServiceProbe {

@@ -96,6 +96,9 @@ pub struct DoctorArgs {
     /// Accepted as before; doctor checks the built-in extension IDs.
     #[arg(long = "extension-id", value_name = "ID", value_parser = extension_id, hide = true)]
     pub extension_ids: Vec<String>,
+    /// pkcs11.toml の設定に加えて確認する PKCS#11 モジュール / also check this PKCS#11 module (repeatable)
+    #[arg(long = "pkcs11-module", value_name = "PATH")]
+    pub pkcs11_modules: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -250,6 +250,7 @@ mod tests {
             home: None,
             os: layout::Os::Windows,
             json: false,
+            pkcs11_modules: Vec::new(),
         }
     }
 

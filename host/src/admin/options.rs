@@ -41,6 +41,8 @@ pub struct Options {
     pub home: Option<PathBuf>,
     pub os: Os,
     pub json: bool,
+    /// Doctor: PKCS#11 modules to check besides the configured ones (`--pkcs11-module`).
+    pub pkcs11_modules: Vec<PathBuf>,
 }
 
 /// Parses `args` (the first one is the subcommand); every clap error, a help request included, is a usage error
@@ -56,6 +58,7 @@ struct Given {
     system: bool,
     extension_ids: Vec<String>,
     json: bool,
+    pkcs11_modules: Vec<PathBuf>,
     common: CommonArgs,
 }
 
@@ -66,6 +69,7 @@ impl From<InstallArgs> for Given {
             system: a.system,
             extension_ids: a.extension_ids,
             json: false,
+            pkcs11_modules: Vec::new(),
             common: a.common,
         }
     }
@@ -78,6 +82,7 @@ impl From<DoctorArgs> for Given {
             system: a.system,
             extension_ids: a.extension_ids,
             json: a.json,
+            pkcs11_modules: a.pkcs11_modules,
             common: a.common,
         }
     }
@@ -95,6 +100,7 @@ pub fn from_cli(cli: Cli) -> Result<Options, AdminError> {
         system,
         extension_ids,
         json,
+        pkcs11_modules,
         common,
     } = given;
     let CommonArgs {
@@ -127,6 +133,7 @@ pub fn from_cli(cli: Cli) -> Result<Options, AdminError> {
         home,
         os: os.unwrap_or_else(|| Os::current().unwrap_or(Os::Linux)),
         json,
+        pkcs11_modules,
     };
     if os.is_some() && options.root.is_none() && Os::current() != Some(options.os) {
         return Err(AdminError::ForeignOsNeedsRoot(options.os));

@@ -1,9 +1,14 @@
 //! One connection to the card in one reader: the driver detected for it, whether its PIN was verified through this
 //! connection, and the certificate already read. It all dies with the connection (removal, reset, `forget`).
+//!
+//! A card no driver knows, or one the PKCS#11 settings prefer (pkcs11/config.rs), is read through a PKCS#11
+//! module instead ([`Access::Pkcs11`]). The connection is then kept only to notice removal and reset; no PC/SC
+//! transaction is held, because the module talks to the card itself.
 
 use std::ffi::CString;
+use std::time::{Duration, Instant};
 
-use ebid_protocol::ErrorInfo;
+use ebid_protocol::{ErrorCode, ErrorInfo};
 use pcsc::{Card, Context, Disposition, Protocols, ShareMode};
 
 use super::lanes::Claim;
@@ -11,6 +16,7 @@ use super::pcsc_transport::PcscTransport;
 use super::reader_features::verify_pin_direct_of;
 use crate::card::{Budget, Budgeted, CardError};
 use crate::drivers::{detect_driver, CardDriver, Profile};
+use crate::pkcs11::{Pkcs11Card, Pkcs11Config};
 
 /// What a command may touch while it holds the card.
 pub struct CardIo<'a, 'card> {
@@ -24,9 +30,21 @@ pub struct CardIo<'a, 'card> {
     pub pin_pad: Option<u32>,
 }
 
+/// What a command gets: the driver with its APDU transport, or the card's PKCS#11 token.
+pub enum Access<'a, 'card> {
+    Native(CardIo<'a, 'card>),
+    Pkcs11(&'a mut Pkcs11Card),
+}
+
+/// Who reads the card.
+enum Backend {
+    Native(Box<dyn CardDriver>),
+    Pkcs11(Pkcs11Card),
+}
+
 pub struct CardSession {
     card: Option<Card>,
-    driver: Box<dyn CardDriver>,
+    backend: Backend,
     verified: bool,
     certificate: Option<Vec<u8>>,
     pub pin_pad: Option<u32>,
@@ -59,15 +77,22 @@ pub enum OpenError {
         last_pcsc: Option<pcsc::Error>,
         over_budget: bool,
     },
+    /// No PKCS#11 module could give the card's token; `last_pcsc` when the card went away meanwhile.
+    Pkcs11 {
+        error: ErrorInfo,
+        last_pcsc: Option<pcsc::Error>,
+    },
 }
 
 impl CardSession {
     /// Connects (shared, T=0 or T=1), reads the ATR and detects the driver inside a transaction, once `claim`
-    /// says the request may still run.
+    /// says the request may still run. A card no driver knows (or one `pkcs11` prefers) goes to the PKCS#11
+    /// modules.
     pub fn open(
         context: &Context,
         reader: &str,
         profiles: &[Profile],
+        pkcs11: &Pkcs11Config,
         claim: &Claim,
     ) -> Result<CardSession, OpenError> {
         let name = CString::new(reader).map_err(|_| OpenError::Pcsc(pcsc::Error::UnknownReader))?;
@@ -83,6 +108,10 @@ impl CardSession {
             }
         };
         let pin_pad = verify_pin_direct_of(&card);
+        if pkcs11.prefers(&atr) {
+            log::debug!("{reader}: the PKCS#11 settings prefer this card's modules");
+            return open_pkcs11(card, reader, pkcs11, claim);
+        }
         let detected = match card.transaction() {
             Ok(tx) if !claim.start() => {
                 drop(tx);
@@ -109,13 +138,17 @@ impl CardSession {
                 log::info!("{reader}: {} card", driver.card_type());
                 Ok(CardSession {
                     card: Some(card),
-                    driver,
+                    backend: Backend::Native(driver),
                     verified: false,
                     certificate: None,
                     pin_pad,
                     commands: 0,
                 })
             }
+            Err(OpenError::Detect {
+                error: CardError::Unsupported,
+                ..
+            }) if !pkcs11.modules.is_empty() => open_pkcs11(card, reader, pkcs11, claim),
             Err(e) => {
                 // A card that ran detection out of its budget is left reset, not half way through a chain.
                 let disposition = match e {
@@ -134,10 +167,29 @@ impl CardSession {
     pub fn run<T>(
         &mut self,
         claim: &Claim,
-        op: &mut dyn FnMut(&mut CardIo<'_, '_>) -> Result<T, ErrorInfo>,
+        op: &mut dyn FnMut(Access<'_, '_>) -> Result<T, ErrorInfo>,
     ) -> Result<(T, u32), RunError> {
         let Some(card) = self.card.as_mut() else {
             return Err(RunError::Begin(pcsc::Error::InvalidHandle));
+        };
+        let driver = match &mut self.backend {
+            Backend::Native(driver) => &**driver,
+            Backend::Pkcs11(token) => {
+                // Removed or reset since the last command: the token's sessions and login are gone with it.
+                card.status2_owned().map_err(RunError::Begin)?;
+                if !claim.start() {
+                    return Err(RunError::Abandoned);
+                }
+                self.commands += 1;
+                return match op(Access::Pkcs11(token)) {
+                    Ok(value) => Ok((value, 0)),
+                    Err(error) => Err(RunError::Command {
+                        last_pcsc: card_gone(card, &error),
+                        error,
+                        over_budget: false,
+                    }),
+                };
+            }
         };
         let tx = card.transaction().map_err(RunError::Begin)?;
         if !claim.start() {
@@ -146,14 +198,14 @@ impl CardSession {
         }
         self.commands += 1;
         let mut transport = Budgeted::new(PcscTransport::new(&tx), Budget::OPERATION);
-        let mut io = CardIo {
-            driver: self.driver.as_ref(),
+        let io = CardIo {
+            driver,
             transport: &mut transport,
             verified: &mut self.verified,
             certificate: &mut self.certificate,
             pin_pad: self.pin_pad,
         };
-        let result = op(&mut io);
+        let result = op(Access::Native(io));
         let (apdus, over_budget) = (transport.sent(), transport.exceeded().is_some());
         let last_pcsc = transport.inner_mut().last_error();
         drop(transport);
@@ -178,6 +230,13 @@ impl CardSession {
     /// Disconnects. A verified card is reset so its PIN state does not outlive us; any other card is left alone
     /// (powered, its application still selected) for other applications.
     pub fn close(mut self) {
+        if let Backend::Pkcs11(token) = &mut self.backend {
+            // C_Logout, and a reset as for a verified card of a driver: not every module's logout clears the
+            // card's PIN state (OpenSC's JPKI emulation leaves the signature PIN verified). The module notices
+            // the reset and binds the card again.
+            self.verified = token.is_verified();
+            token.logout();
+        }
         let disposition = if self.verified {
             Disposition::ResetCard
         } else {
@@ -197,6 +256,60 @@ impl Drop for CardSession {
         }
     }
 }
+
+/// Reads the card with `reader`'s PKCS#11 token; `card` stays connected (no transaction) to notice removal.
+fn open_pkcs11(
+    card: Card,
+    reader: &str,
+    pkcs11: &Pkcs11Config,
+    claim: &Claim,
+) -> Result<CardSession, OpenError> {
+    if !claim.start() {
+        close(card, Disposition::LeaveCard);
+        return Err(OpenError::Abandoned);
+    }
+    match Pkcs11Card::open(pkcs11, reader) {
+        Ok(token) => {
+            log::info!("{reader}: {} card", token.card_type());
+            Ok(CardSession {
+                card: Some(card),
+                backend: Backend::Pkcs11(token),
+                verified: false,
+                certificate: None,
+                pin_pad: None,
+                commands: 0,
+            })
+        }
+        Err(error) => {
+            let last_pcsc = card_gone(&card, &error);
+            close(card, Disposition::LeaveCard);
+            Err(OpenError::Pkcs11 { error, last_pcsc })
+        }
+    }
+}
+
+/// After a PKCS#11 error: the PC/SC error that explains it when the card left or was reset (the module's own
+/// words for that vary); a module that says the token went away while PC/SC still sees the card is taken at its
+/// word.
+///
+/// A module's general failure may be the card pulled out under it before pcscd polled the reader (every
+/// ~400 ms): PC/SC is asked again a few times within [`CARD_GONE_WAIT`] before the error is taken as the card's.
+fn card_gone(card: &Card, error: &ErrorInfo) -> Option<pcsc::Error> {
+    let deadline = Instant::now() + CARD_GONE_WAIT;
+    loop {
+        match card.status2_owned() {
+            Err(e) => return Some(e),
+            Ok(_) if error.code == ErrorCode::CardRemoved => return Some(pcsc::Error::RemovedCard),
+            Ok(_) if error.code != ErrorCode::CardError || Instant::now() >= deadline => {
+                return None
+            }
+            Ok(_) => std::thread::sleep(CARD_GONE_WAIT / 5),
+        }
+    }
+}
+
+/// Longer than pcscd's poll of a reader, so a removal shows.
+const CARD_GONE_WAIT: Duration = Duration::from_millis(1000);
 
 /// Ends a transaction, leaving the card as it is. When that fails the handle is dead anyway; the transaction is
 /// leaked rather than dropped, because dropping would try a reset.

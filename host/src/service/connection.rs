@@ -8,7 +8,7 @@ use std::time::Instant;
 use ebid_protocol::ErrorInfo;
 use pcsc::{Context, Scope};
 
-use super::card_session::{CardIo, CardSession, OpenError, RunError};
+use super::card_session::{Access, CardSession, OpenError, RunError};
 use super::lanes::{reader_busy, Claim};
 use super::pcsc_errors::{classify, context_error, error_info, Fault};
 use super::Shared;
@@ -93,7 +93,7 @@ impl ReaderConnection {
         &mut self,
         claim: &Claim,
         what: &str,
-        op: &mut dyn FnMut(&mut CardIo<'_, '_>) -> Result<T, ErrorInfo>,
+        op: &mut dyn FnMut(Access<'_, '_>) -> Result<T, ErrorInfo>,
     ) -> Result<T, ErrorInfo> {
         let started = Instant::now();
         let reader = self.reader.clone();
@@ -146,7 +146,7 @@ impl ReaderConnection {
     fn attempt<T>(
         &mut self,
         claim: &Claim,
-        op: &mut dyn FnMut(&mut CardIo<'_, '_>) -> Result<T, ErrorInfo>,
+        op: &mut dyn FnMut(Access<'_, '_>) -> Result<T, ErrorInfo>,
     ) -> Result<(T, u32), Failure> {
         let context = self.context().map_err(|error| Failure::During {
             error,
@@ -154,7 +154,13 @@ impl ReaderConnection {
         })?;
         let mut session = match self.session.take() {
             Some(session) => session,
-            None => match CardSession::open(&context, &self.reader, &self.shared.profiles, claim) {
+            None => match CardSession::open(
+                &context,
+                &self.reader,
+                &self.shared.profiles,
+                &self.shared.pkcs11,
+                claim,
+            ) {
                 Ok(session) => {
                     self.shared.remember_pin_pad(&self.reader, session.pin_pad);
                     session
@@ -173,6 +179,9 @@ impl ReaderConnection {
                         error: error.into(),
                         last_pcsc,
                     })
+                }
+                Err(OpenError::Pkcs11 { error, last_pcsc }) => {
+                    return Err(Failure::During { error, last_pcsc })
                 }
             },
         };

@@ -48,6 +48,7 @@ use ebid_protocol::{CertificateInfo, Command, ErrorCode, ErrorInfo, Pin, PinInfo
 use pcsc::Context;
 
 use crate::drivers::{load_profiles, Profile};
+use crate::pkcs11::Pkcs11Config;
 use card_commands::CardOp;
 use lanes::Lane;
 
@@ -80,6 +81,8 @@ pub fn loopback_origins_allowed_by_env() -> bool {
 /// What the lanes and the reader list share: the card profiles and what is known of each reader's PIN pad.
 struct Shared {
     profiles: Vec<Profile>,
+    /// The PKCS#11 modules asked for cards no driver knows (or the settings prefer).
+    pkcs11: Pkcs11Config,
     /// Per reader: its VERIFY_PIN_DIRECT control code, `None` without a PIN pad.
     pin_pads: Mutex<HashMap<String, Option<u32>>>,
     /// Readers whose PIN pad is being asked about right now (readers.rs), and the signal that one answered.
@@ -88,9 +91,10 @@ struct Shared {
 }
 
 impl Shared {
-    fn new(profiles: Vec<Profile>) -> Self {
+    fn new(profiles: Vec<Profile>, pkcs11: Pkcs11Config) -> Self {
         Shared {
             profiles,
+            pkcs11,
             pin_pads: Mutex::new(HashMap::new()),
             pin_pad_queries: Mutex::new(HashSet::new()),
             pin_pad_answered: Condvar::new(),
@@ -139,20 +143,27 @@ impl Default for CardService {
 }
 
 impl CardService {
-    /// A service with the card profiles of the profile directory ([`load_profiles`]), and the loopback-origin
-    /// test switch from the environment. Does not touch PC/SC yet.
+    /// A service with the card profiles of the profile directory ([`load_profiles`]), the PKCS#11 settings
+    /// ([`Pkcs11Config::load`]), and the loopback-origin test switch from the environment. Does not touch PC/SC
+    /// yet.
     pub fn new() -> Self {
-        let mut service = Self::with_profiles(load_profiles());
+        let mut service = Self::with_config(load_profiles(), Pkcs11Config::load());
         service.allow_loopback_origins = loopback_origins_allowed_by_env();
         service
     }
 
-    /// A service with these profiles; `http://` loopback origins refused (see [`Self::allow_loopback_origins`]).
+    /// A service with these profiles and no PKCS#11 modules; `http://` loopback origins refused (see
+    /// [`Self::allow_loopback_origins`]).
     pub fn with_profiles(profiles: Vec<Profile>) -> Self {
+        Self::with_config(profiles, Pkcs11Config::default())
+    }
+
+    /// A service with these profiles and PKCS#11 settings; `http://` loopback origins refused.
+    pub fn with_config(profiles: Vec<Profile>, pkcs11: Pkcs11Config) -> Self {
         CardService {
             context: None,
             lanes: HashMap::new(),
-            shared: Arc::new(Shared::new(profiles)),
+            shared: Arc::new(Shared::new(profiles, pkcs11)),
             watcher: None,
             allow_loopback_origins: false,
         }

@@ -12,5 +12,8 @@ mod hello;
 mod logging;
 mod origins;
 mod pin;
+mod pkcs11_opensc;
+mod pkcs11_softhsm;
 mod readers;
 mod signing;
+mod softhsm;

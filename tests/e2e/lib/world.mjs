@@ -20,6 +20,8 @@ import { hostLogsIn, tearDown } from './world-dir.mjs';
  * @param {string} [options.name]  label for the temp dir
  * @param {object[]} [options.roster]  入札参加資格者名簿 entries for 登録 ({gyosha_no, company_name, address,
  *   representative, delegate?, phone})
+ * @param {(dir: string) => Record<string, string>} [options.hostEnv]  more environment for the host, made once
+ *   the world's temp dir exists (e.g. a pkcs11.toml there and EBID_HOST_PKCS11_CONFIG naming it)
  */
 export async function createWorld({
   users = [{ id: 'U000001', card: 'old' }],
@@ -29,6 +31,7 @@ export async function createWorld({
   allowFraming = false,
   name = 'world',
   roster = [],
+  hostEnv = () => ({}),
 } = {}) {
   checkBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ebid-e2e-${name}-`));
@@ -58,7 +61,7 @@ export async function createWorld({
       userDataDir: world.userDataDir,
       headless,
       slowMo,
-      env: { ...world.testbed.env, EBID_HOST_LOG: 'debug', EBID_HOST_LOG_FILE: world.hostLog },
+      env: { ...world.testbed.env, EBID_HOST_LOG: 'debug', EBID_HOST_LOG_FILE: world.hostLog, ...hostEnv(dir) },
     });
     world.watchContext(world.context);
     await enablePortalOrigins(world.context, [world.portal.origin]);

@@ -14,6 +14,7 @@ pub mod expiry;
 pub mod manifest_check;
 pub mod manifest_lookup;
 pub mod pcsc;
+pub mod pkcs11;
 pub mod render;
 pub mod text;
 pub mod windows_lookup;
@@ -31,6 +32,7 @@ use super::environment::Environment;
 use super::error::AdminError;
 use super::layout::Os;
 use super::options::Options;
+use crate::pkcs11::Pkcs11Config;
 use text::Text;
 
 /// Runs every check; `probe` is the card side (`None` skips it, for callers that only care about installation).
@@ -38,15 +40,23 @@ pub fn diagnose(options: &Options, env: &Environment, probe: Option<&mut dyn Car
     let mut checks = vec![Check::pass("host.version", Text::HostVersion)];
     checks.extend(browsers::browser_checks(options, env));
     if let Some(probe) = probe {
+        checks.extend(pkcs11::pkcs11_checks(&pkcs11_config(options)));
         checks.extend(card_checks(probe, options.os, expiry::unix_now()));
     }
     Report::new(checks)
 }
 
+/// The PKCS#11 settings the host would use, plus `--pkcs11-module`.
+fn pkcs11_config(options: &Options) -> Pkcs11Config {
+    let mut config = Pkcs11Config::load();
+    config.add_modules(options.pkcs11_modules.iter().cloned());
+    config
+}
+
 /// `ebid-host doctor [--json]`: prints the report; exit status 0 only when all is well.
 pub fn run(options: &Options, env: &Environment) -> Result<ExitCode, AdminError> {
     // The card checks only make sense on the machine itself, not for a layout laid out under --root.
-    let mut probe = ServiceProbe::new();
+    let mut probe = ServiceProbe::with_pkcs11(pkcs11_config(options));
     let probe: Option<&mut dyn CardProbe> = if Os::current() == Some(env.os) {
         Some(&mut probe)
     } else {

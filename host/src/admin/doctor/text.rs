@@ -80,6 +80,19 @@ pub enum Text {
     CardPresent(Vec<String>),
     RecognisedNeedsPin,
     DescribeCardProfile,
+    /// No PKCS#11 module named (in `config`, or by the environment).
+    Pkcs11NoModules {
+        config: String,
+    },
+    /// A module that loaded, with one line per token it sees (certificates, and which one would sign).
+    Pkcs11Module {
+        path: String,
+        tokens: Vec<String>,
+    },
+    Pkcs11ModuleFailed(String),
+    FixPkcs11Module {
+        config: String,
+    },
     ReinsertCard,
     Recognised {
         card_type: String,
@@ -219,11 +232,36 @@ impl Text {
                 "ICカードを認識しました。証明書（有効期限）はPIN入力後に表示されます。",
                 "Card recognised; its certificate (and expiry) can be read only after the PIN.",
             ),
+            Text::Pkcs11NoModules { config } => both(
+                format!("PKCS#11 モジュールは設定されていません（{config}）。認証局のカードを使う場合は設定してください。"),
+                format!("No PKCS#11 module is configured ({config}); name the CA's module there for its cards."),
+            ),
+            Text::Pkcs11Module { path, tokens } => {
+                let list = if tokens.is_empty() {
+                    (" トークンなし".to_owned(), " no token".to_owned())
+                } else {
+                    let lines: String = tokens.iter().map(|t| format!("\n    {t}")).collect();
+                    (lines.clone(), lines)
+                };
+                both(
+                    format!("PKCS#11 モジュール {path} を読み込みました。{}", list.0),
+                    format!("PKCS#11 module {path} loads.{}", list.1),
+                )
+            }
+            Text::Pkcs11ModuleFailed(error) => both(
+                format!("PKCS#11 モジュールを使用できません: {error}"),
+                format!("A PKCS#11 module cannot be used: {error}"),
+            ),
+            Text::FixPkcs11Module { config } => both(
+                format!("認証局のミドルウェアをインストールするか、{config} のモジュールのパスを直してください。"),
+                format!("Install the CA's middleware, or correct the module path in {config}."),
+            ),
             Text::DescribeCardProfile => both(
-                "カードの種類を認識できません。認証局からカードの仕様を入手し、カードプロファイル（TOML）を \
-                 /etc/ebid-host/profiles/ に置いてください（manifests/README.md 参照）。",
-                "The card type is not recognised: describe it in a card profile (TOML) under \
-                 /etc/ebid-host/profiles/ (see manifests/README.md).",
+                "カードの種類を認識できません。認証局のミドルウェア（PKCS#11 モジュール）を pkcs11.toml に設定するか、\
+                 カードの仕様を入手してカードプロファイル（TOML）を /etc/ebid-host/profiles/ に置いてください\
+                 （manifests/README.md 参照）。",
+                "The card type is not recognised: name the CA's middleware (PKCS#11 module) in pkcs11.toml, or \
+                 describe the card in a card profile (TOML) under /etc/ebid-host/profiles/ (see manifests/README.md).",
             ),
             Text::ReinsertCard => both(
                 "ICカードを挿し直して、もう一度確認してください。",
