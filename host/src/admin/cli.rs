@@ -31,7 +31,7 @@ pub fn is_admin_launch(first: Option<&OsStr>) -> bool {
 }
 
 const ABOUT: &str = "\
-電子入札ICカード更新のネイティブメッセージングホスト / native messaging host for the e-bidding IC card renewal";
+電子入札ICカード連携のネイティブメッセージングホスト / native messaging host for the e-bidding IC card helper";
 
 const AFTER_HELP: &str = "\
 ブラウザは拡張機能の情報を引数にしてこのプログラムを起動します（手動で起動する必要はありません）。

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::extension_ids::{is_chrome_id, CHROME_EXTENSION_ID, FIREFOX_EXTENSION_ID};
 use super::layout::Browser;
 
-pub const DESCRIPTION: &str = "電子入札ICカード更新 / e-bidding IC card renewal (ebid-host)";
+pub const DESCRIPTION: &str = "電子入札ICカード連携 / e-bidding IC card helper (ebid-host)";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostManifest {
