@@ -17,6 +17,7 @@ pub mod regist_done;
 pub mod regist_input;
 pub mod regist_search;
 pub mod renewal;
+pub mod review_table;
 
 use crate::html::escape;
 
