@@ -6,6 +6,7 @@ pub mod change_confirm;
 pub mod change_done;
 pub mod change_input;
 pub mod contact_form;
+pub mod contact_screens;
 pub mod facts_tables;
 pub mod frames;
 pub mod login;
