@@ -5,7 +5,24 @@ mod common;
 
 use common::*;
 use ebid_protocol::SignPurpose;
-use replica_portal::paths;
+use replica_portal::{paths, RunningPortal};
+
+/// `card` answers `challenge` at `IcLogin.do`: its `Login` signature for the portal's own origin.
+fn answer_login(
+    browser: &mut Browser,
+    portal: &RunningPortal,
+    card: &Card,
+    challenge: &(String, Vec<u8>),
+) -> Page {
+    answer_challenge(
+        browser,
+        portal.origin(),
+        card,
+        SignPurpose::Login,
+        paths::LOGIN_CARD,
+        challenge,
+    )
+}
 
 #[test]
 fn the_login_page_has_the_applet_button_and_no_challenge() {
@@ -80,16 +97,7 @@ fn challenges_are_checked_and_used_once() {
 
     // A right answer works once.
     let challenge = challenge_at(&mut browser, paths::LOGIN_CHALLENGE);
-    let mut answer = || {
-        answer_challenge(
-            &mut browser,
-            portal.origin(),
-            &current,
-            SignPurpose::Login,
-            paths::LOGIN_CARD,
-            &challenge,
-        )
-    };
+    let mut answer = || answer_login(&mut browser, &portal, &current, &challenge);
     let ok = answer();
     assert_eq!(ok.status, 200);
     assert_eq!(
@@ -189,14 +197,7 @@ fn foreign_origins_and_missing_sessions_are_refused() {
     let challenge = challenge_at(&mut browser, paths::LOGIN_CHALLENGE);
     let mut log_in_from = |origin: &str| {
         browser.extra_headers = vec![("Origin".into(), origin.into())];
-        answer_challenge(
-            &mut browser,
-            portal.origin(),
-            &current,
-            SignPurpose::Login,
-            paths::LOGIN_CARD,
-            &challenge,
-        )
+        answer_login(&mut browser, &portal, &current, &challenge)
     };
     assert_json_refusal(
         &log_in_from("https://evil.example"),
