@@ -3,6 +3,15 @@
 use super::*;
 use ebid_protocol::{ErrorCode, ErrorInfo};
 
+/// The extension's `_locales` messages: Japanese, then English.
+fn locales() -> [serde_json::Value; 2] {
+    [
+        include_str!("../../static/_locales/ja/messages.json"),
+        include_str!("../../static/_locales/en/messages.json"),
+    ]
+    .map(|messages| serde_json::from_str(messages).unwrap())
+}
+
 fn pin_screen(card: Which, tries: Option<u8>, pin_pad: bool, pad_waiting: bool) -> Screen {
     Screen::Pin {
         card,
@@ -53,17 +62,10 @@ fn last_try_warning_and_error_in_the_ui_language() {
         .contains(&("pin-error", Text::Error(ErrorCode::WrongPin))));
     // The host sends the code; the text comes from _locales in the UI language.
     assert_eq!(error_key(ErrorCode::WrongPin), "error_wrong_pin");
-    for (messages, text) in [
-        (
-            include_str!("../../static/_locales/ja/messages.json"),
-            "PIN番号が正しくありません。",
-        ),
-        (
-            include_str!("../../static/_locales/en/messages.json"),
-            "Wrong PIN.",
-        ),
-    ] {
-        let messages: serde_json::Value = serde_json::from_str(messages).unwrap();
+    for (messages, text) in locales()
+        .iter()
+        .zip(["PIN番号が正しくありません。", "Wrong PIN."])
+    {
         assert_eq!(messages["error_wrong_pin"]["message"], text);
     }
 }
@@ -157,24 +159,14 @@ fn a_host_that_stopped_answering_is_told_in_both_languages() {
         "failed-detail",
         Text::Plain("no answer to sign_challenge within 20 s".into())
     )));
-    for messages in [
-        include_str!("../../static/_locales/ja/messages.json"),
-        include_str!("../../static/_locales/en/messages.json"),
-    ] {
-        let messages: serde_json::Value = serde_json::from_str(messages).unwrap();
+    for messages in locales() {
         assert!(messages["host_stopped_answering"]["message"].is_string());
     }
 }
 
 #[test]
 fn every_host_error_has_its_text_in_both_languages() {
-    let locales: Vec<serde_json::Value> = [
-        include_str!("../../static/_locales/ja/messages.json"),
-        include_str!("../../static/_locales/en/messages.json"),
-    ]
-    .iter()
-    .map(|m| serde_json::from_str(m).unwrap())
-    .collect();
+    let locales = locales();
     for code in ErrorCode::ALL {
         for messages in &locales {
             assert!(
@@ -187,13 +179,7 @@ fn every_host_error_has_its_text_in_both_languages() {
 
 /// Every `_locales` key a view of these screens uses exists in both languages.
 fn assert_texts_exist(screens: &[Screen]) {
-    let locales: Vec<serde_json::Value> = [
-        include_str!("../../static/_locales/ja/messages.json"),
-        include_str!("../../static/_locales/en/messages.json"),
-    ]
-    .iter()
-    .map(|m| serde_json::from_str(m).unwrap())
-    .collect();
+    let locales = locales();
     for screen in screens {
         let v = view(screen);
         let keys = v
@@ -228,8 +214,7 @@ fn each_operation_has_its_title_confirmation_and_ending() {
         screens.extend([Screen::Confirm { operation }, Screen::Done { operation }]);
     }
     assert_eq!(title_key(Operation::Login), "dialog_title_login");
-    let ja: serde_json::Value =
-        serde_json::from_str(include_str!("../../static/_locales/ja/messages.json")).unwrap();
+    let [ja, _] = locales();
     for (operation, title) in [
         (Operation::Renew, "ICカード更新"),
         (Operation::Login, "ICカードによるログイン"),

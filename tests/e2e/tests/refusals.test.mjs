@@ -1,41 +1,23 @@
 // 3. Blocked current card → stop, pointing to 2.1.3 利用者情報の新規登録.
 // 4. Expired current card → stop, pointing to 2.1.3.
 // 5. The current card inserted again as the new one → the dialog says so.
-import { describe, it, before, after, beforeEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWorld, World, eventually } from '../lib/world.mjs';
+import { World, eventually } from '../lib/world.mjs';
+import { registeredWorld } from '../lib/registered-world.mjs';
 import { findDialog, onScreen, onPinScreen, waitDialog, clickOk, enterPin, clickCancel, dialogPresent } from '../lib/dialog.mjs';
 import { PATHS } from '../lib/portal.mjs';
 
 describe('refusals', () => {
-  let world;
-  before(async () => {
-    // Three registered users, one per current card: the portal knows each certificate.
-    world = await createWorld({
-      name: 'refusals',
-      users: [
-        { id: 'U000001', card: 'old' },
-        { id: 'U000002', card: 'blocked' },
-        { id: 'U000003', card: 'expired' },
-      ],
-      insert: {},
-    });
-  });
-  after(async () => {
-    await world?.close();
-  });
-  beforeEach(async () => {
-    await world.testbed.resetPins();
-    world.posts.length = 0;
-    world.nativeDialogs.length = 0;
-  });
+  // Three registered users, one per current card: the portal knows each certificate.
+  const world = registeredWorld('refusals', { U000001: 'old', U000002: 'blocked', U000003: 'expired' });
 
   async function startWith(card) {
-    await world.testbed.put(card, 0);
-    const menu = await world.openMenu();
+    await world().testbed.put(card, 0);
+    const menu = await world().openMenu();
     const form = await World.formSnapshot(menu);
     await menu.click('#btnIcRenew');
-    const dialog = await findDialog(world.page);
+    const dialog = await findDialog(world().page);
     await onScreen(dialog, 'confirm');
     await clickOk(dialog, 'confirm');
     return { menu, form, dialog };
@@ -43,10 +25,10 @@ describe('refusals', () => {
 
   /** The page as it was; `portalSaw`: the renewal steps that reached the portal; no verified renewal. */
   async function assertNothingSubmitted(menu, form, portalSaw = []) {
-    await eventually(() => !dialogPresent(world.page), 'the dialog window to close');
-    await world.settled();
-    assert.deepEqual(world.renewalSteps(), portalSaw);
-    assert.equal(world.posts.filter((p) => p.url.endsWith(PATHS.renewConfirm)).length, 0);
+    await eventually(() => !dialogPresent(world().page), 'the dialog window to close');
+    await world().settled();
+    assert.deepEqual(world().renewalSteps(), portalSaw);
+    assert.equal(world().posts.filter((p) => p.url.endsWith(PATHS.renewConfirm)).length, 0);
     assert.deepEqual(await World.formSnapshot(menu), form);
     assert.equal(await World.renewalVerified(menu), false, 'no verified renewal in the session');
   }
@@ -58,7 +40,7 @@ describe('refusals', () => {
     assert.match(state.text, /2\.1\.3/);
     assert.match(state.text, /利用者情報の新規登録/);
     // Refused before any PIN was asked: no try spent on a blocked card.
-    assert.equal((await world.testbed.card('blocked')).blocked, true);
+    assert.equal((await world().testbed.card('blocked')).blocked, true);
     await clickCancel(dialog);
     await assertNothingSubmitted(menu, form);
   });
@@ -68,19 +50,19 @@ describe('refusals', () => {
     const state = await onScreen(dialog, 'refused');
     assert.match(state.refusedReason, /有効期限/);
     assert.match(state.text, /2\.1\.3/);
-    assert.equal((await world.testbed.card('expired')).tries_left, 3, 'no PIN try spent');
+    assert.equal((await world().testbed.card('expired')).tries_left, 3, 'no PIN try spent');
     await clickCancel(dialog);
     await assertNothingSubmitted(menu, form);
   });
 
   it('tells the user when the current card is inserted again as the new one', async () => {
-    const old = await world.testbed.card('old');
+    const old = await world().testbed.card('old');
     const { menu, form, dialog } = await startWith('old');
     await onPinScreen(dialog, 'current');
     await enterPin(dialog, old.pin);
     await onScreen(dialog, 'swap');
-    await world.testbed.remove(0);
-    await world.testbed.insert('old', 0);
+    await world().testbed.remove(0);
+    await world().testbed.insert('old', 0);
     const state = await waitDialog(dialog, (s) => s.screen === 'swap' && s.swapNotice, 'a swap notice');
     assert.match(state.swapNotice, /現在使用しているICカード/);
     assert.equal(state.swapReady, false, 'OK stays disabled with the same card');

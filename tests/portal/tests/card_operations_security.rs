@@ -49,18 +49,19 @@ fn a_signature_for_one_purpose_is_refused_by_the_others() {
             SignPurpose::RenewCurrent,
             SignPurpose::RenewNew,
         ] {
-            let (challenge_b64, challenge) = card_challenge(&mut browser, challenge_path);
-            let signature = card.sign(portal.origin(), &challenge, purpose, b"");
-            let answer = post_card(&mut browser, card_path, &challenge_b64, card, &signature);
+            let challenge = challenge_at(&mut browser, challenge_path);
+            let answer = answer_challenge(
+                &mut browser,
+                portal.origin(),
+                card,
+                purpose,
+                card_path,
+                &challenge,
+            );
             if purpose == accepted {
                 assert_eq!(answer.status, 200, "{card_path}: {}", words(&answer));
             } else {
-                assert_json_refusal(
-                    &answer,
-                    403,
-                    "bad_signature",
-                    "ICカードの署名を確認できませんでした",
-                );
+                assert_bad_signature(&answer);
             }
         }
     }
@@ -75,77 +76,40 @@ fn a_challenge_serves_only_its_operation_its_session_and_once() {
     let mut other_session = Browser::in_session(&portal);
 
     for (challenge_path, card_path, purpose) in [OPERATIONS[0], OPERATIONS[2]] {
-        // Another operation's challenge, signed for this operation's purpose: this operation has none issued.
+        // The registered card answers `challenge` in `session` for this operation's purpose.
+        let answer = |session: &mut Browser, challenge: &(String, Vec<u8>)| {
+            answer_challenge(
+                session,
+                portal.origin(),
+                &registered,
+                purpose,
+                card_path,
+                challenge,
+            )
+        };
         let foreign_path = if challenge_path == paths::LOGIN_CHALLENGE {
             paths::CHANGE_CHALLENGE
         } else {
             paths::LOGIN_CHALLENGE
         };
-        let (foreign_b64, foreign) = card_challenge(&mut browser, foreign_path);
-        let signature = registered.sign(portal.origin(), &foreign, purpose, b"");
-        let refused = post_card(
-            &mut browser,
-            card_path,
-            &foreign_b64,
-            &registered,
-            &signature,
-        );
-        assert_json_refusal(
-            &refused,
-            409,
-            "session_expired",
-            "画面の有効期限が切れました",
-        );
+        // Another operation's challenge: this operation has none issued…
+        let foreign = challenge_at(&mut browser, foreign_path);
+        assert_session_expired(&answer(&mut browser, &foreign));
         // …nor while this operation has its own live challenge (and that one is spent by the attempt).
-        let (own_b64, own) = card_challenge(&mut browser, challenge_path);
-        let (foreign_b64, foreign) = card_challenge(&mut browser, foreign_path);
-        let signature = registered.sign(portal.origin(), &foreign, purpose, b"");
-        let refused = post_card(
-            &mut browser,
-            card_path,
-            &foreign_b64,
-            &registered,
-            &signature,
-        );
-        assert_json_refusal(
-            &refused,
-            409,
-            "session_expired",
-            "画面の有効期限が切れました",
-        );
-        let own_signature = registered.sign(portal.origin(), &own, purpose, b"");
-        let spent = post_card(
-            &mut browser,
-            card_path,
-            &own_b64,
-            &registered,
-            &own_signature,
-        );
-        assert_json_refusal(&spent, 409, "session_expired", "画面の有効期限が切れました");
+        let own = challenge_at(&mut browser, challenge_path);
+        let foreign = challenge_at(&mut browser, foreign_path);
+        assert_session_expired(&answer(&mut browser, &foreign));
+        assert_session_expired(&answer(&mut browser, &own));
 
         // A challenge of session A answered in session B: refused.
-        let (a_b64, a) = card_challenge(&mut browser, challenge_path);
-        card_challenge(&mut other_session, challenge_path);
-        let signature = registered.sign(portal.origin(), &a, purpose, b"");
-        let replayed = post_card(
-            &mut other_session,
-            card_path,
-            &a_b64,
-            &registered,
-            &signature,
-        );
-        assert_json_refusal(
-            &replayed,
-            409,
-            "session_expired",
-            "画面の有効期限が切れました",
-        );
+        let a = challenge_at(&mut browser, challenge_path);
+        challenge_at(&mut other_session, challenge_path);
+        assert_session_expired(&answer(&mut other_session, &a));
 
         // The right answer in the right session works once.
-        let ok = post_card(&mut browser, card_path, &a_b64, &registered, &signature);
+        let ok = answer(&mut browser, &a);
         assert_eq!(ok.status, 200, "{card_path}: {}", words(&ok));
-        let again = post_card(&mut browser, card_path, &a_b64, &registered, &signature);
-        assert_json_refusal(&again, 409, "session_expired", "画面の有効期限が切れました");
+        assert_session_expired(&answer(&mut browser, &a));
     }
     // Session B proved nothing: its 変更 and login pages are closed.
     assert_eq!(other_session.get(paths::CHANGE_INPUT).status, 409);
@@ -155,11 +119,7 @@ fn a_challenge_serves_only_its_operation_its_session_and_once() {
 #[test]
 fn the_registration_and_change_forms_refuse_foreign_origins() {
     let (portal, registered, _) = portal_with_registered_card();
-    let mut browser = Browser::new(&portal);
-    assert_eq!(
-        prove_change_card(&mut browser, portal.origin(), &registered).status,
-        200
-    );
+    let mut browser = browser_with_change_proof(&portal, &registered);
     browser.extra_headers = vec![("Origin".into(), "https://evil.example".into())];
     for path in [
         paths::CHANGE_CONFIRM,

@@ -82,11 +82,7 @@ fn contacts_are_changed_confirmed_saved_and_survive_a_restart() {
     assert_eq!(contacts.department.email, DEPT_EMAIL);
     assert_eq!(user.email, REP_EMAIL);
     // The next change starts from the saved data, and the card still logs in.
-    let mut browser = Browser::new(&portal);
-    assert_eq!(
-        prove_change_card(&mut browser, portal.origin(), &current).status,
-        200
-    );
+    let mut browser = browser_with_change_proof(&portal, &current);
     let input = browser.get(paths::CHANGE_INPUT);
     assert_eq!(
         input.input_value(contact::REP_NAME).as_deref(),
@@ -103,25 +99,14 @@ fn an_unregistered_card_is_refused_with_the_pointer() {
         ..CardSpec::current()
     });
     let mut browser = Browser::new(&portal);
-    let refused = prove_change_card(&mut browser, portal.origin(), &stranger);
-    assert_json_refusal(
-        &refused,
-        403,
-        "unregistered",
-        "利用者登録されていないICカードです",
-    );
-    assert_eq!(refused.json()["error"]["registration_pointer"], true);
+    assert_unregistered(&prove_change_card(&mut browser, portal.origin(), &stranger));
     assert_eq!(browser.get(paths::CHANGE_INPUT).status, 409);
 }
 
 #[test]
 fn a_renewal_after_the_proof_makes_the_change_stale() {
     let (portal, current, _) = portal_with_registered_card();
-    let mut browser = Browser::new(&portal);
-    assert_eq!(
-        prove_change_card(&mut browser, portal.origin(), &current).status,
-        200
-    );
+    let mut browser = browser_with_change_proof(&portal, &current);
     assert_eq!(
         post_fields(&mut browser, paths::CHANGE_CONFIRM, &contact_fields()).status,
         200

@@ -5,7 +5,24 @@ mod common;
 
 use common::*;
 use ebid_protocol::SignPurpose;
-use replica_portal::paths;
+use replica_portal::{paths, RunningPortal};
+
+/// `card` answers `challenge` at `IcLogin.do`: its `Login` signature for the portal's own origin.
+fn answer_login(
+    browser: &mut Browser,
+    portal: &RunningPortal,
+    card: &Card,
+    challenge: &(String, Vec<u8>),
+) -> Page {
+    answer_challenge(
+        browser,
+        portal.origin(),
+        card,
+        SignPurpose::Login,
+        paths::LOGIN_CARD,
+        challenge,
+    )
+}
 
 #[test]
 fn the_login_page_has_the_applet_button_and_no_challenge() {
@@ -63,57 +80,33 @@ fn challenges_are_checked_and_used_once() {
     let (portal, current, _) = portal_with_registered_card();
     let mut browser = Browser::new(&portal);
     browser.get(paths::LOGIN_PAGE);
-    let (challenge_b64, challenge) = card_challenge(&mut browser, paths::LOGIN_CHALLENGE);
+    let (challenge_b64, challenge) = challenge_at(&mut browser, paths::LOGIN_CHALLENGE);
     let signature = current.sign(portal.origin(), &challenge, SignPurpose::Login, b"");
     // A challenge the session was not given: refused, and the real one is consumed too.
-    let (_, other) = card_challenge(&mut Browser::in_session(&portal), paths::LOGIN_CHALLENGE);
-    let wrong = post_card(
-        &mut browser,
-        paths::LOGIN_CARD,
-        &b64(&other),
-        &current,
-        &signature,
-    );
-    assert_json_refusal(&wrong, 409, "session_expired", "画面の有効期限が切れました");
-    let after_wrong = post_card(
-        &mut browser,
-        paths::LOGIN_CARD,
-        &challenge_b64,
-        &current,
-        &signature,
-    );
-    assert_json_refusal(
-        &after_wrong,
-        409,
-        "session_expired",
-        "画面の有効期限が切れました",
-    );
+    let (_, other) = challenge_at(&mut Browser::in_session(&portal), paths::LOGIN_CHALLENGE);
+    for challenge in [b64(&other), challenge_b64] {
+        let refused = post_card(
+            &mut browser,
+            paths::LOGIN_CARD,
+            &challenge,
+            &current,
+            &signature,
+        );
+        assert_session_expired(&refused);
+    }
 
     // A right answer works once.
-    let (challenge_b64, challenge) = card_challenge(&mut browser, paths::LOGIN_CHALLENGE);
-    let signature = current.sign(portal.origin(), &challenge, SignPurpose::Login, b"");
-    let ok = post_card(
-        &mut browser,
-        paths::LOGIN_CARD,
-        &challenge_b64,
-        &current,
-        &signature,
-    );
+    let challenge = challenge_at(&mut browser, paths::LOGIN_CHALLENGE);
+    let mut answer = || answer_login(&mut browser, &portal, &current, &challenge);
+    let ok = answer();
     assert_eq!(ok.status, 200);
     assert_eq!(
         ok.json(),
         serde_json::json!({ "next": paths::LOGIN_RESULT })
     );
-    let again = post_card(
-        &mut browser,
-        paths::LOGIN_CARD,
-        &challenge_b64,
-        &current,
-        &signature,
-    );
-    assert_json_refusal(&again, 409, "session_expired", "画面の有効期限が切れました");
+    assert_session_expired(&answer());
     // A new challenge forgets who was logged in.
-    card_challenge(&mut browser, paths::LOGIN_CHALLENGE);
+    challenge_at(&mut browser, paths::LOGIN_CHALLENGE);
     assert_eq!(browser.get(paths::LOGIN_RESULT).status, 409);
 }
 
@@ -125,14 +118,11 @@ fn an_unregistered_card_is_pointed_to_registration() {
         serial: 77,
         ..CardSpec::current()
     });
-    let refused = log_in(&mut Browser::new(&portal), portal.origin(), &stranger);
-    assert_json_refusal(
-        &refused,
-        403,
-        "unregistered",
-        "利用者登録されていないICカードです",
-    );
-    assert_eq!(refused.json()["error"]["registration_pointer"], true);
+    assert_unregistered(&log_in(
+        &mut Browser::new(&portal),
+        portal.origin(),
+        &stranger,
+    ));
 }
 
 #[test]
@@ -186,21 +176,15 @@ fn bad_signatures_are_refused() {
         } else {
             origin
         };
-        let (challenge_b64, challenge) = card_challenge(&mut browser, paths::LOGIN_CHALLENGE);
+        let (challenge_b64, challenge) = challenge_at(&mut browser, paths::LOGIN_CHALLENGE);
         let signature = signer.sign(origin, &challenge, purpose, b"");
-        let refused = post_card(
+        assert_bad_signature(&post_card(
             &mut browser,
             paths::LOGIN_CARD,
             &challenge_b64,
             &current,
             &signature,
-        );
-        assert_json_refusal(
-            &refused,
-            403,
-            "bad_signature",
-            "ICカードの署名を確認できませんでした",
-        );
+        ));
     }
     assert_eq!(browser.get(paths::LOGIN_RESULT).status, 409);
 }
@@ -210,37 +194,25 @@ fn foreign_origins_and_missing_sessions_are_refused() {
     let (portal, current, _) = portal_with_registered_card();
     let mut browser = Browser::new(&portal);
     browser.get(paths::LOGIN_PAGE);
-    let (challenge_b64, challenge) = card_challenge(&mut browser, paths::LOGIN_CHALLENGE);
-    let signature = current.sign(portal.origin(), &challenge, SignPurpose::Login, b"");
-    browser.extra_headers = vec![("Origin".into(), "https://evil.example".into())];
-    let refused = post_card(
-        &mut browser,
-        paths::LOGIN_CARD,
-        &challenge_b64,
-        &current,
-        &signature,
-    );
+    let challenge = challenge_at(&mut browser, paths::LOGIN_CHALLENGE);
+    let mut log_in_from = |origin: &str| {
+        browser.extra_headers = vec![("Origin".into(), origin.into())];
+        answer_login(&mut browser, &portal, &current, &challenge)
+    };
     assert_json_refusal(
-        &refused,
+        &log_in_from("https://evil.example"),
         403,
         "foreign_origin",
         "この画面からは送信できません",
     );
     // The guard touched nothing: the challenge is still live for the genuine page.
-    browser.extra_headers = vec![("Origin".into(), portal.origin().into())];
-    let ok = post_card(
-        &mut browser,
-        paths::LOGIN_CARD,
-        &challenge_b64,
-        &current,
-        &signature,
-    );
+    let ok = log_in_from(portal.origin());
     assert_eq!(ok.status, 200, "{}", words(&ok));
 
     let mut stranger = Browser::new(&portal);
     for path in [paths::LOGIN_CHALLENGE, paths::LOGIN_CARD] {
         let page = stranger.post_raw(path, "text/plain", b"");
-        assert_json_refusal(&page, 409, "session_expired", "画面の有効期限が切れました");
+        assert_session_expired(&page);
         assert_eq!(page.header("Set-Cookie"), None);
     }
 }

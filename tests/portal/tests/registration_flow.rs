@@ -359,7 +359,7 @@ fn the_pages_need_a_card_proof() {
         200
     );
     assert_eq!(browser.get(paths::REGIST_SEARCH).status, 200);
-    card_challenge(&mut browser, paths::REGIST_CHALLENGE);
+    challenge_at(&mut browser, paths::REGIST_CHALLENGE);
     assert_eq!(browser.get(paths::REGIST_SEARCH).status, 409);
     assert!(portal.users().is_empty());
 }

@@ -49,7 +49,7 @@ fn garbage_submissions_get_error_answers() {
                 paths::REGIST_CHALLENGE,
                 paths::CHANGE_CHALLENGE,
             ] {
-                card_challenge(&mut browser, challenge);
+                challenge_at(&mut browser, challenge);
             }
             // Each step in turn has a live challenge to spoil.
             fetch_challenge(&mut browser);

@@ -3,8 +3,8 @@
 
 use crate::certificate::CertificateFacts;
 use crate::contacts::{Contacts, FieldErrors};
-use crate::html::document;
-use crate::pages::{contact_form, facts_tables, title_bar};
+use crate::pages::contact_screens::{self, Button};
+use crate::pages::facts_tables;
 use crate::paths;
 use crate::registry::User;
 
@@ -14,19 +14,19 @@ pub fn input(
     contacts: &Contacts,
     errors: &FieldErrors,
 ) -> String {
-    let body = format!(
-        "<body>\n{title}{guidance}{id}{company}{card}\
-<form name=\"frmChange\" id=\"frmChange\" method=\"post\" action=\"{action}\" accept-charset=\"Shift_JIS\">\n\
-{contacts}<table border=\"0\" align=\"center\"><tr><td>\
-<input type=\"submit\" name=\"btnConfirm\" value=\"変更内容確認\" style=\"width: 120px;\"></td></tr></table>\n\
-</form>\n</body>",
-        title = title_bar("利用者変更"),
-        guidance = contact_form::guidance(errors),
-        id = facts_tables::user_id(&user.id),
-        company = facts_tables::company(&user.roster),
-        card = facts_tables::card(card),
-        action = paths::CHANGE_CONFIRM,
-        contacts = contact_form::editable(contacts, errors),
-    );
-    document("利用者変更", "", &body)
+    let facts = facts_tables::user_id(&user.id)
+        + &facts_tables::company(&user.roster)
+        + &facts_tables::card(card);
+    contact_screens::input(
+        "利用者変更",
+        &facts,
+        "frmChange",
+        paths::CHANGE_CONFIRM,
+        &Button {
+            name: "btnConfirm",
+            label: "変更内容確認",
+        },
+        contacts,
+        errors,
+    )
 }

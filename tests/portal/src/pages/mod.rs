@@ -6,6 +6,7 @@ pub mod change_confirm;
 pub mod change_done;
 pub mod change_input;
 pub mod contact_form;
+pub mod contact_screens;
 pub mod facts_tables;
 pub mod frames;
 pub mod login;
@@ -17,6 +18,7 @@ pub mod regist_done;
 pub mod regist_input;
 pub mod regist_search;
 pub mod renewal;
+pub mod review_table;
 
 use crate::html::escape;
 

@@ -3,28 +3,22 @@
 
 use crate::certificate::CertificateFacts;
 use crate::contacts::Contacts;
-use crate::html::document;
-use crate::pages::{contact_form, facts_tables, title_bar};
+use crate::pages::contact_screens::{self, Button};
+use crate::pages::facts_tables;
 use crate::paths;
 use crate::registry::RosterEntry;
 
 pub fn confirm(roster: &RosterEntry, card: &CertificateFacts, contacts: &Contacts) -> String {
-    let body = format!(
-        "<body>\n{title}<table border=\"0\" width=\"640\" align=\"center\"><tr><td>\
-この内容でよろしければ「登録」ボタンをクリックしてください。</td></tr></table>\n\
-{company}{card}{contacts}\
-<table border=\"0\" align=\"center\"><tr>\n\
-<td><form name=\"frmCommit\" method=\"post\" action=\"{commit}\" accept-charset=\"Shift_JIS\">\
-<input type=\"submit\" name=\"btnRegist\" value=\"登録\" style=\"width: 100px;\"></form></td>\n\
-<td><form name=\"frmBack\" method=\"get\" action=\"{back}\">\
-<input type=\"submit\" name=\"btnBack\" value=\"戻る\" style=\"width: 100px;\"></form></td>\n\
-</tr></table>\n</body>",
-        title = title_bar("入力内容確認"),
-        company = facts_tables::company(roster),
-        card = facts_tables::card(card),
-        contacts = contact_form::read_only(contacts),
-        commit = paths::REGIST_COMMIT,
-        back = paths::REGIST_INPUT,
-    );
-    document("入力内容確認", "", &body)
+    let facts = facts_tables::company(roster) + &facts_tables::card(card);
+    contact_screens::confirm(
+        "入力内容確認",
+        &facts,
+        contacts,
+        &Button {
+            name: "btnRegist",
+            label: "登録",
+        },
+        paths::REGIST_COMMIT,
+        paths::REGIST_INPUT,
+    )
 }

@@ -3,8 +3,8 @@
 
 use crate::certificate::CertificateFacts;
 use crate::contacts::{Contacts, FieldErrors};
-use crate::html::document;
-use crate::pages::{contact_form, facts_tables, title_bar};
+use crate::pages::contact_screens::{self, Button};
+use crate::pages::facts_tables;
 use crate::paths;
 use crate::registry::RosterEntry;
 
@@ -14,18 +14,17 @@ pub fn input(
     contacts: &Contacts,
     errors: &FieldErrors,
 ) -> String {
-    let body = format!(
-        "<body>\n{title}{guidance}{company}{card}\
-<form name=\"frmRegist\" id=\"frmRegist\" method=\"post\" action=\"{action}\" accept-charset=\"Shift_JIS\">\n\
-{contacts}<table border=\"0\" align=\"center\"><tr><td>\
-<input type=\"submit\" name=\"btnConfirm\" value=\"入力内容確認\" style=\"width: 120px;\"></td></tr></table>\n\
-</form>\n</body>",
-        title = title_bar("利用者登録"),
-        guidance = contact_form::guidance(errors),
-        company = facts_tables::company(roster),
-        card = facts_tables::card(card),
-        action = paths::REGIST_CONFIRM,
-        contacts = contact_form::editable(contacts, errors),
-    );
-    document("利用者登録", "", &body)
+    let facts = facts_tables::company(roster) + &facts_tables::card(card);
+    contact_screens::input(
+        "利用者登録",
+        &facts,
+        "frmRegist",
+        paths::REGIST_CONFIRM,
+        &Button {
+            name: "btnConfirm",
+            label: "入力内容確認",
+        },
+        contacts,
+        errors,
+    )
 }

@@ -1,11 +1,10 @@
 //! The one-card JSON endpoints of ログイン, 登録 and 変更: a challenge per operation, then the card proof
 //! ([`crate::card_proof`]); success records the proven card in the session and names the page to open.
 
+use super::{challenge_answer, JsonAnswer};
 use crate::card_proof;
 use crate::form::Form;
-use crate::lenient_base64;
 use crate::paths;
-use crate::refusal::Refusal;
 use crate::server::State;
 use crate::sessions::{CardOperation, ChangeDraft, RegistrationDraft};
 
@@ -22,18 +21,13 @@ fn operation_of(path: &str) -> (CardOperation, bool) {
 }
 
 /// One of [`paths::CARD_API`] (after the guards of [`super::json_endpoint`]).
-pub(super) fn step(
-    state: &State,
-    session_id: &str,
-    path: &str,
-    body: &[u8],
-) -> Result<serde_json::Value, Refusal> {
+pub(super) fn step(state: &State, session_id: &str, path: &str, body: &[u8]) -> JsonAnswer {
     let (operation, is_challenge) = operation_of(path);
     if is_challenge {
         let challenge = state.with_session(session_id, |session| {
             session.issue_card_challenge(operation)
         });
-        return Ok(serde_json::json!({ "challenge": lenient_base64::encode(&challenge) }));
+        return challenge_answer(&challenge);
     }
     let form = Form::parse(body);
     let challenge =

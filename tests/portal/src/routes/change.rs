@@ -88,11 +88,9 @@ pub(super) fn confirm(state: &State, incoming: &Incoming) -> Reply {
 /// 「変更」: works once per card proof (the draft leaves the session whatever the outcome).
 pub(super) fn commit(state: &State, incoming: &Incoming) -> Reply {
     let ready = state.with_session(incoming.session(), |session| {
-        let draft = session.change.as_ref()?;
-        if !draft.confirmed || draft.contacts.is_none() {
-            return None;
-        }
-        session.change.take()
+        session
+            .change
+            .take_if(|draft| draft.confirmed && draft.contacts.is_some())
     });
     let Some(ChangeDraft {
         user_id,

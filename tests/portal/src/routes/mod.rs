@@ -13,7 +13,7 @@ use crate::http::Reply;
 use crate::pages::{frames, login as login_page, login_result, menu, notice};
 use crate::refusal::Refusal;
 use crate::server::{Incoming, State};
-use crate::{injection, paths};
+use crate::{injection, lenient_base64, paths};
 
 /// The methods each known path answers (anything else: 405 with `Allow`).
 fn allowed_methods(path: &str) -> Option<&'static str> {
@@ -134,6 +134,14 @@ fn show_login_result(state: &State, incoming: &Incoming) -> Reply {
 
 fn back_to_menu(refusal: &Refusal) -> Reply {
     Reply::refusal_page(refusal, paths::MENU, "利用者登録メニューへ戻る")
+}
+
+/// A JSON endpoint's answer: a challenge, or the page to open next; else its refusal.
+type JsonAnswer = Result<serde_json::Value, Refusal>;
+
+/// The answer that hands out `challenge` (standard base64) for the card to sign.
+fn challenge_answer(challenge: &[u8]) -> JsonAnswer {
+    Ok(serde_json::json!({ "challenge": lenient_base64::encode(challenge) }))
 }
 
 /// Every JSON endpoint: the CSRF guard, then the session, then the endpoint's own checks.

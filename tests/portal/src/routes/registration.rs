@@ -107,11 +107,9 @@ pub(super) fn confirm(state: &State, incoming: &Incoming) -> Reply {
 /// 「登録」: works once per card proof (the draft leaves the session whatever the outcome).
 pub(super) fn commit(state: &State, incoming: &Incoming) -> Reply {
     let ready = state.with_session(incoming.session(), |session| {
-        let draft = session.registration.as_ref()?;
-        if !draft.confirmed || draft.roster.is_none() || draft.contacts.is_none() {
-            return None;
-        }
-        session.registration.take()
+        session
+            .registration
+            .take_if(|draft| draft.confirmed && draft.roster.is_some() && draft.contacts.is_some())
     });
     let Some(RegistrationDraft {
         certificate,

@@ -2,11 +2,10 @@
 
 use time::OffsetDateTime;
 
-use super::back_to_menu;
+use super::{back_to_menu, challenge_answer, JsonAnswer};
 use crate::certificate::CertificateFacts;
 use crate::form::Form;
 use crate::http::Reply;
-use crate::lenient_base64;
 use crate::pages::renewal as renewal_page;
 use crate::paths;
 use crate::refusal::Refusal;
@@ -15,16 +14,11 @@ use crate::server::{Incoming, State};
 use crate::sessions::Session;
 
 /// Steps 1–3 (after the guards of [`super::json_endpoint`]).
-pub(super) fn step(
-    state: &State,
-    session_id: &str,
-    path: &str,
-    body: &[u8],
-) -> Result<serde_json::Value, Refusal> {
+pub(super) fn step(state: &State, session_id: &str, path: &str, body: &[u8]) -> JsonAnswer {
     match path {
         paths::RENEW_CHALLENGE => {
             let challenge = state.with_session(session_id, Session::start_renewal);
-            Ok(serde_json::json!({ "challenge": lenient_base64::encode(&challenge) }))
+            challenge_answer(&challenge)
         }
         paths::RENEW_CURRENT => prove_current_card(state, session_id, body),
         _ => pair_new_card(state, session_id, body),
@@ -33,11 +27,7 @@ pub(super) fn step(
 
 /// Step 2: consumes step 1's challenge; on success the session holds the proven current card and a second
 /// challenge bound to it, given only in this answer.
-fn prove_current_card(
-    state: &State,
-    session_id: &str,
-    body: &[u8],
-) -> Result<serde_json::Value, Refusal> {
+fn prove_current_card(state: &State, session_id: &str, body: &[u8]) -> JsonAnswer {
     let form = Form::parse(body);
     let challenge = state.with_session(session_id, |session| {
         session.forget_renewal();
@@ -45,16 +35,12 @@ fn prove_current_card(
     });
     let proven = renewal::verify_current(&state.registry(), &state.checks(), challenge, &form)?;
     let second = state.with_session(session_id, |session| session.prove_current(proven));
-    Ok(serde_json::json!({ "challenge": lenient_base64::encode(&second) }))
+    challenge_answer(&second)
 }
 
 /// Step 3: consumes the proven current card and its second challenge whatever the outcome; on success the
 /// session holds the verified renewal the confirmation screen shows.
-fn pair_new_card(
-    state: &State,
-    session_id: &str,
-    body: &[u8],
-) -> Result<serde_json::Value, Refusal> {
+fn pair_new_card(state: &State, session_id: &str, body: &[u8]) -> JsonAnswer {
     let form = Form::parse(body);
     let proven = state.with_session(session_id, |session| {
         let proven = session.take_proven_current();

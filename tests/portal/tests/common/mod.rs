@@ -1,22 +1,27 @@
 //! Shared by the portal's integration tests: cards issued by the project's test CA (the virtual cards' テスト電子認証局,
 //! tests/virtual-card's `testca`, with its fixture keys) and by the CA nobody trusts, card signatures, a tiny
-//! cookie-keeping HTTP client that decodes Shift_JIS pages and JSON answers, and the renewal steps as the extension
-//! takes them.
+//! cookie-keeping HTTP client that decodes Shift_JIS pages and JSON answers, and what every JSON step shares
+//! (its challenge, the page it names next, its refusals). The operations themselves are in [`renewal`] and
+//! [`one_card`].
 #![allow(dead_code)]
 
+mod browser;
 mod one_card;
+mod renewal;
+
+pub use browser::{Browser, Page};
 #[allow(unused_imports)]
 pub use one_card::*;
+#[allow(unused_imports)]
+pub use renewal::*;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use ebid_protocol::{binding_digest, SignPurpose};
-use replica_portal::{paths, NewUser, Portal, PortalConfig, RosterEntry, RunningPortal};
+use replica_portal::{NewUser, Portal, PortalConfig, RosterEntry, RunningPortal};
 use rsa::Pkcs1v15Sign;
 use sha2::Sha256;
 use virtual_card::testca::{CertOptions, CertStyle, IssuedCert, StringEncoding, TestCa, Validity};
@@ -206,210 +211,15 @@ pub fn portal_with_registered_card() -> (RunningPortal, Card, String) {
     (portal, current, id)
 }
 
-pub struct Page {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub raw: Vec<u8>,
-    /// Body decoded from Shift_JIS.
-    pub html: String,
-}
-
-impl Page {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The page's text without tags, entities decoded: what the user reads.
-    pub fn text(&self) -> String {
-        let mut text = String::new();
-        let mut in_tag = false;
-        for c in self.html.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' => {
-                    in_tag = false;
-                    text.push(' ');
-                }
-                c if !in_tag => text.push(c),
-                _ => {}
-            }
-        }
-        text.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&nbsp;", " ")
-            .replace("&amp;", "&")
-    }
-
-    /// The body as JSON (the renewal endpoints' answers).
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.raw).unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}), status {}: {}",
-                self.status,
-                String::from_utf8_lossy(&self.raw)
-            )
-        })
-    }
-
-    /// `error.code` of a JSON refusal.
-    pub fn error_code(&self) -> String {
-        self.json()["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    /// The value attribute of the input named `name`.
-    pub fn input_value(&self, name: &str) -> Option<String> {
-        let marker = format!("name=\"{name}\"");
-        let tag_start = self.html.find(&marker)?;
-        let tag_end = tag_start + self.html[tag_start..].find('>')?;
-        let tag = &self.html[tag_start..tag_end];
-        let value_at = tag.find("value=\"")? + "value=\"".len();
-        let value_len = tag[value_at..].find('"')?;
-        Some(tag[value_at..value_at + value_len].to_string())
-    }
-}
-
-/// A browser with one cookie jar.
-pub struct Browser {
-    pub port: u16,
-    cookie: Option<String>,
-    /// Sent with every request (e.g. `Origin`).
-    pub extra_headers: Vec<(String, String)>,
-}
-
-impl Browser {
-    /// A browser for a portal started elsewhere (the binary).
-    pub fn at_port(port: u16) -> Self {
-        Browser {
-            port,
-            cookie: None,
-            extra_headers: Vec::new(),
-        }
-    }
-
-    pub fn new(portal: &RunningPortal) -> Self {
-        Browser::at_port(portal.port())
-    }
-
-    /// A browser that has opened the 利用者登録メニュー, so it holds a portal session (`JSESSIONID`).
-    pub fn in_session(portal: &RunningPortal) -> Self {
-        let mut browser = Browser::new(portal);
-        browser.get(paths::MENU);
-        browser
-    }
-
-    pub fn get(&mut self, path: &str) -> Page {
-        self.request("GET", path, None, &[])
-    }
-
-    pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k.as_bytes()), urlencode(v.as_bytes())))
-            .collect();
-        self.post_raw(
-            path,
-            "application/x-www-form-urlencoded",
-            body.join("&").as_bytes(),
-        )
-    }
-
-    pub fn post_raw(&mut self, path: &str, content_type: &str, body: &[u8]) -> Page {
-        self.request("POST", path, Some(content_type), body)
-    }
-
-    pub fn request(
-        &mut self,
-        method: &str,
-        path: &str,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> Page {
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.port,
-            body.len()
-        );
-        if let Some(ct) = content_type {
-            head.push_str(&format!("Content-Type: {ct}\r\n"));
-        }
-        if let Some(cookie) = &self.cookie {
-            head.push_str(&format!("Cookie: {cookie}\r\n"));
-        }
-        for (name, value) in &self.extra_headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        stream.write_all(head.as_bytes()).expect("write head");
-        // The portal may answer (413) and close before reading a huge body.
-        let _ = stream.write_all(body);
-        let mut response = Vec::new();
-        let _ = stream.read_to_end(&mut response);
-        let split = response
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("response has a header");
-        let head = String::from_utf8_lossy(&response[..split]).to_string();
-        let raw = response[split + 4..].to_vec();
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|s| s.parse().ok())
-            .expect("status line");
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-            .collect();
-        for (name, value) in &headers {
-            if name.eq_ignore_ascii_case("Set-Cookie") {
-                self.cookie = value.split(';').next().map(str::to_string);
-            }
-        }
-        let html = encoding_rs::SHIFT_JIS.decode(&raw).0.into_owned();
-        Page {
-            status,
-            headers,
-            raw,
-            html,
-        }
-    }
-}
-
-fn urlencode(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|&b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-/// Step 1: `POST IcRenewChallenge.do`; returns the challenge (base64 and bytes).
-pub fn fetch_challenge(browser: &mut Browser) -> (String, Vec<u8>) {
-    let answer = browser.post_raw(paths::RENEW_CHALLENGE, "text/plain", b"");
-    assert_eq!(
-        answer.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&answer.raw)
-    );
+/// A JSON step's challenge (`IcRenewChallenge.do`, `IcLoginChallenge.do`, `IcRegistChallenge.do`,
+/// `IcChangeChallenge.do`), base64 and decoded.
+pub fn challenge_at(browser: &mut Browser, path: &str) -> (String, Vec<u8>) {
+    let answer = browser.post_raw(path, "text/plain", b"");
+    assert_eq!(answer.status, 200, "{}", words(&answer));
     challenge_of(&answer)
 }
 
-/// The `challenge` of a step 1 or step 2 answer, base64 and decoded.
+/// The `challenge` of a JSON answer, base64 and decoded.
 pub fn challenge_of(answer: &Page) -> (String, Vec<u8>) {
     let text = answer.json()["challenge"]
         .as_str()
@@ -422,70 +232,28 @@ pub fn challenge_of(answer: &Page) -> (String, Vec<u8>) {
     (text, bytes)
 }
 
-/// Step 2 with explicit fields.
-pub fn post_current(browser: &mut Browser, challenge: &str, card: &Card, signature: &[u8]) -> Page {
-    browser.post_form(
-        paths::RENEW_CURRENT,
-        &[
-            ("challenge", challenge),
-            ("oldCertificate", &card.b64()),
-            ("oldSignature", &b64(signature)),
-        ],
-    )
-}
-
-/// Step 3 with explicit fields.
-pub fn post_new(browser: &mut Browser, challenge: &str, card: &Card, signature: &[u8]) -> Page {
-    browser.post_form(
-        paths::RENEW_NEW,
-        &[
-            ("challenge", challenge),
-            ("newCertificate", &card.b64()),
-            ("newSignature", &b64(signature)),
-        ],
-    )
-}
-
-/// Steps 1 and 2 as the extension takes them: a challenge, the current card's consent bound to `origin`.
-/// Returns step 2's answer.
-pub fn prove_current(browser: &mut Browser, origin: &str, current: &Card) -> Page {
-    let (challenge_b64, challenge) = fetch_challenge(browser);
-    let signature = current.sign(origin, &challenge, SignPurpose::RenewCurrent, b"");
-    post_current(browser, &challenge_b64, current, &signature)
-}
-
-/// Step 3 after a successful step 2 answer: the new card signs the second challenge, binding `current`.
-pub fn pair_new(
-    browser: &mut Browser,
-    origin: &str,
-    step2: &Page,
-    current: &Card,
-    new: &Card,
-) -> Page {
-    let (second_b64, second) = challenge_of(step2);
-    let signature = new.sign(origin, &second, SignPurpose::RenewNew, &current.der);
-    post_new(browser, &second_b64, new, &signature)
-}
-
-/// The whole renewal as the extension runs it: the menu (the session), step 1, step 2 with `current`, step 3 with
-/// `new`, both signatures bound to `origin`, then the confirmation screen the extension shows. Returns the
-/// confirmation page, or the JSON refusal of the step that failed.
-pub fn submit_renewal(browser: &mut Browser, origin: &str, current: &Card, new: &Card) -> Page {
-    let menu = browser.get(paths::MENU);
-    assert_eq!(menu.status, 200);
-    let step2 = prove_current(browser, origin, current);
-    if step2.status != 200 {
-        return step2;
+/// What the extension does with a JSON step's last answer: a success names the page to open under `key`
+/// (`{"next": …}`, `{"confirm": …}`), and that page is returned; a refusal is returned as it is.
+pub fn open_next(browser: &mut Browser, answer: Page, key: &str, next: &str) -> Page {
+    if answer.status != 200 {
+        return answer;
     }
-    let step3 = pair_new(browser, origin, &step2, current, new);
-    if step3.status != 200 {
-        return step3;
+    assert_eq!(answer.json(), serde_json::json!({ key: next }));
+    browser.get(next)
+}
+
+/// The words of a JSON refusal (title and message) or of an HTML page.
+pub fn words(page: &Page) -> String {
+    if page.header("Content-Type") == Some("application/json; charset=utf-8") {
+        let json = page.json();
+        format!(
+            "{} {}",
+            json["error"]["title"].as_str().unwrap_or_default(),
+            json["error"]["message"].as_str().unwrap_or_default()
+        )
+    } else {
+        page.text()
     }
-    assert_eq!(
-        step3.json(),
-        serde_json::json!({ "confirm": paths::RENEW_CONFIRM })
-    );
-    browser.get(paths::RENEW_CONFIRM)
 }
 
 /// A JSON refusal: its status, headers, code, and `phrase` in its title or message.
@@ -498,14 +266,39 @@ pub fn assert_json_refusal(page: &Page, status: u16, code: &str, phrase: &str) {
         "{body}"
     );
     assert_eq!(page.header("Cache-Control"), Some("no-store"));
-    let json = page.json();
-    let error = &json["error"];
-    assert_eq!(error["code"], code, "{body}");
-    let words = format!(
-        "{} {}",
-        error["title"].as_str().unwrap_or_default(),
-        error["message"].as_str().unwrap_or_default()
+    assert_eq!(page.error_code(), code, "{body}");
+    assert!(
+        words(page).contains(phrase),
+        "expected {phrase:?} in {body}"
     );
-    assert!(words.contains(phrase), "expected {phrase:?} in {body}");
-    assert!(error["registration_pointer"].is_boolean(), "{body}");
+    assert!(
+        page.json()["error"]["registration_pointer"].is_boolean(),
+        "{body}"
+    );
+}
+
+/// The refusal of a challenge this session was not given, no longer holds, or has spent.
+pub fn assert_session_expired(page: &Page) {
+    assert_json_refusal(page, 409, "session_expired", "画面の有効期限が切れました");
+}
+
+/// The refusal of a signature that does not verify for this operation, origin and challenge.
+pub fn assert_bad_signature(page: &Page) {
+    assert_json_refusal(
+        page,
+        403,
+        "bad_signature",
+        "ICカードの署名を確認できませんでした",
+    );
+}
+
+/// The refusal of a card nobody registered, pointing to 利用者登録.
+pub fn assert_unregistered(page: &Page) {
+    assert_json_refusal(
+        page,
+        403,
+        "unregistered",
+        "利用者登録されていないICカードです",
+    );
+    assert_eq!(page.json()["error"]["registration_pointer"], true);
 }

@@ -3,22 +3,9 @@
 
 use ebid_protocol::SignPurpose;
 use replica_portal::contacts::fields as contact;
-use replica_portal::{paths, RosterEntry};
+use replica_portal::{paths, RosterEntry, RunningPortal};
 
-use super::{b64, challenge_of, Browser, Card, Page, COMPANY, REPRESENTATIVE};
-
-/// A one-card operation's challenge (`IcLoginChallenge.do`, `IcRegistChallenge.do`, `IcChangeChallenge.do`),
-/// base64 and decoded.
-pub fn card_challenge(browser: &mut Browser, path: &str) -> (String, Vec<u8>) {
-    let answer = browser.post_raw(path, "text/plain", b"");
-    assert_eq!(
-        answer.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&answer.raw)
-    );
-    challenge_of(&answer)
-}
+use super::{b64, challenge_at, open_next, words, Browser, Card, Page, COMPANY, REPRESENTATIVE};
 
 /// Posts `card` with `signature` to a one-card endpoint (`IcLogin.do`, `IcRegistCard.do`, `IcChangeCard.do`).
 pub fn post_card(
@@ -38,8 +25,22 @@ pub fn post_card(
     )
 }
 
-/// A one-card proof as the extension runs it: the challenge of `challenge_path`, `card` signs it for `purpose`
-/// bound to `origin`, then the post to `card_path`. Returns the JSON answer.
+/// `card` answers `challenge` (from [`challenge_at`]) at `card_path` as the extension does: its signature for
+/// `purpose` bound to `origin`, posted with its certificate. Returns the JSON answer.
+pub fn answer_challenge(
+    browser: &mut Browser,
+    origin: &str,
+    card: &Card,
+    purpose: SignPurpose,
+    card_path: &str,
+    challenge: &(String, Vec<u8>),
+) -> Page {
+    let signature = card.sign(origin, &challenge.1, purpose, b"");
+    post_card(browser, card_path, &challenge.0, card, &signature)
+}
+
+/// A one-card proof as the extension runs it: the challenge of `challenge_path`, then `card`'s answer at
+/// `card_path` ([`answer_challenge`]).
 pub fn prove_card(
     browser: &mut Browser,
     origin: &str,
@@ -48,9 +49,8 @@ pub fn prove_card(
     challenge_path: &str,
     card_path: &str,
 ) -> Page {
-    let (challenge_b64, challenge) = card_challenge(browser, challenge_path);
-    let signature = card.sign(origin, &challenge, purpose, b"");
-    post_card(browser, card_path, &challenge_b64, card, &signature)
+    let challenge = challenge_at(browser, challenge_path);
+    answer_challenge(browser, origin, card, purpose, card_path, &challenge)
 }
 
 /// ICカードによるログイン as the extension runs it: the login page (the session), the challenge, the card's
@@ -66,28 +66,7 @@ pub fn log_in(browser: &mut Browser, origin: &str, card: &Card) -> Page {
         paths::LOGIN_CHALLENGE,
         paths::LOGIN_CARD,
     );
-    if answer.status != 200 {
-        return answer;
-    }
-    assert_eq!(
-        answer.json(),
-        serde_json::json!({ "next": paths::LOGIN_RESULT })
-    );
-    browser.get(paths::LOGIN_RESULT)
-}
-
-/// The words of a JSON refusal (title and message) or of an HTML page.
-pub fn words(page: &Page) -> String {
-    if page.header("Content-Type") == Some("application/json; charset=utf-8") {
-        let json = page.json();
-        format!(
-            "{} {}",
-            json["error"]["title"].as_str().unwrap_or_default(),
-            json["error"]["message"].as_str().unwrap_or_default()
-        )
-    } else {
-        page.text()
-    }
+    open_next(browser, answer, "next", paths::LOGIN_RESULT)
 }
 
 /// 業者番号 of the test company on the 名簿.
@@ -165,6 +144,14 @@ pub fn prove_change_card(browser: &mut Browser, origin: &str, card: &Card) -> Pa
         paths::CHANGE_CHALLENGE,
         paths::CHANGE_CARD,
     )
+}
+
+/// A new browser whose session holds 変更's card proof for `card` (the proof asserted to succeed).
+pub fn browser_with_change_proof(portal: &RunningPortal, card: &Card) -> Browser {
+    let mut browser = Browser::new(portal);
+    let proof = prove_change_card(&mut browser, portal.origin(), card);
+    assert_eq!(proof.status, 200, "{}", words(&proof));
+    browser
 }
 
 /// The whole 登録 with `card`: proof, 名簿 search, valid input, confirmation, 「登録」. Returns the completion page.
