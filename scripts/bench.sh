@@ -22,7 +22,7 @@ printf '\n## Host (release build)\n' | record
 cargo build -q --release -p ebid-host -p test-harness
 cargo run -q --release -p test-harness --bin host-bench -- --host target/release/ebid-host 2>&1 | record
 
-printf '\n## JPKI card: built-in driver vs OpenSC PKCS#11 in the host vs pkcs11-tool (debug build)\n' | record
+printf '\n## JPKI card: built-in driver vs OpenSC PKCS#11 in the host vs pkcs11-tool vs pkcs15-tool/pkcs15-crypt (debug build)\n' | record
 cargo test -q -p ebid-host --test pkcs11_bench -- --ignored --nocapture 2>&1 | grep '^|' | record
 
 printf '\n## Browser flow, click to 電子証明書更新確認画面 (machine part)\n' | record

@@ -1,6 +1,7 @@
 //! Benchmark, not a check (`#[ignore]`; scripts/bench.sh runs it with `--ignored --nocapture`): the same
 //! operations on the same virtual JPKI card through the built-in JPKI driver, through OpenSC's PKCS#11 module
-//! inside the host, and through OpenSC's own `pkcs11-tool`, side by side: APDUs the card received and wall time.
+//! inside the host, and through OpenSC's own tools (`pkcs11-tool`; `pkcs15-tool` with `pkcs15-crypt` for the
+//! signature), side by side: APDUs the card received and wall time.
 //! Prints a Markdown table for BENCHMARKS.md.
 
 #[path = "common/mod.rs"]
@@ -62,38 +63,71 @@ fn host_steps(bed: &Bed, card: &TestCard, env: &[(&str, &str)]) -> [Sample; 3] {
     [verify, read, sign]
 }
 
-/// The same through `pkcs11-tool`, one process per step as an admin would run it.
-fn tool_steps(bed: &Bed, card: &TestCard, dir: &std::path::Path) -> [Sample; 3] {
-    let socket = bed.pcscd.socket_path();
-    let input = dir.join("digest-info.bin");
-    let mut digest_info = vec![
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    digest_info.extend_from_slice(&login_digest(ORIGIN, &challenge(32)));
-    std::fs::write(&input, digest_info).unwrap();
+/// The signing input, written once: the bare SHA-256 digest (for `pkcs15-crypt --sha-256`, which adds the
+/// DigestInfo itself) and the DigestInfo (for `pkcs11-tool`'s RSA-PKCS, which signs what it is given).
+struct SignInput {
+    digest: String,
+    digest_info: String,
+    signature: String,
+}
+
+impl SignInput {
+    fn write(dir: &std::path::Path) -> Self {
+        let digest = login_digest(ORIGIN, &challenge(32));
+        let mut digest_info = vec![
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x01, 0x05, 0x00, 0x04, 0x20,
+        ];
+        digest_info.extend_from_slice(&digest);
+        let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+        std::fs::write(path("digest.bin"), digest).unwrap();
+        std::fs::write(path("digest-info.bin"), digest_info).unwrap();
+        SignInput {
+            digest: path("digest.bin"),
+            digest_info: path("digest-info.bin"),
+            signature: path("signature.bin"),
+        }
+    }
+
+    /// A 2048-bit RSA signature came out (the tool's exit status alone would not say).
+    fn assert_signed(&self) {
+        let signature = std::fs::read(&self.signature).unwrap();
+        assert_eq!(signature.len(), 256, "signature length");
+        std::fs::remove_file(&self.signature).unwrap();
+    }
+}
+
+/// One OpenSC command-line tool run against the private pcscd, as an admin would run it.
+fn run_tool(bed: &Bed, home: &std::path::Path, program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .env("PCSCLITE_CSOCK_NAME", bed.pcscd.socket_path())
+        // No stray file cache from the user's home (pkcs15-tool would read certificates from it).
+        .env("HOME", home)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} (opensc): {e}"));
+    assert!(out.status.success(), "{program} {args:?}: {out:?}");
+}
+
+/// The same through `pkcs11-tool`, one process per step.
+fn pkcs11_tool_steps(bed: &Bed, card: &TestCard, dir: &std::path::Path) -> [Sample; 3] {
+    let input = SignInput::write(dir);
     let tool = |args: &[&str]| {
-        let out = Command::new("pkcs11-tool")
-            .args([
-                "--module",
-                OPENSC_MODULE,
-                "--slot-index",
-                "1",
-                "--login",
-                "--pin",
-                JPKI_PIN,
-            ])
-            .args(args)
-            .env("PCSCLITE_CSOCK_NAME", &socket)
-            .output()
-            .expect("pkcs11-tool (opensc)");
-        assert!(out.status.success(), "pkcs11-tool {args:?}: {out:?}");
+        let login = [
+            "--module",
+            OPENSC_MODULE,
+            "--slot-index",
+            "1",
+            "--login",
+            "--pin",
+            JPKI_PIN,
+        ];
+        run_tool(bed, dir, "pkcs11-tool", &[&login[..], args].concat());
     };
     let verify = measure(card, || tool(&["--list-objects", "--type", "privkey"]));
     let read = measure(card, || {
         tool(&["--read-object", "--type", "cert", "--id", "02"]);
     });
-    let output = dir.join("signature.bin");
     let sign = measure(card, || {
         tool(&[
             "--sign",
@@ -102,17 +136,54 @@ fn tool_steps(bed: &Bed, card: &TestCard, dir: &std::path::Path) -> [Sample; 3] 
             "--id",
             "02",
             "--input-file",
-            input.to_str().unwrap(),
+            &input.digest_info,
             "--output-file",
-            output.to_str().unwrap(),
+            &input.signature,
         ])
     });
+    input.assert_signed();
+    [verify, read, sign]
+}
+
+/// The same through OpenSC's PKCS#15 tools, one process per step: `pkcs15-tool` verifies the signature PIN
+/// (auth ID 02) and reads the certificate (ID 02, readable only after that PIN, so the step presents it too);
+/// `pkcs15-tool` cannot sign, its sibling `pkcs15-crypt` does (key ID 02, OpenSC adds the DigestInfo).
+fn pkcs15_tool_steps(bed: &Bed, card: &TestCard, dir: &std::path::Path) -> [Sample; 3] {
+    let input = SignInput::write(dir);
+    let pin = ["--verify-pin", "--auth-id", "02", "--pin", JPKI_PIN];
+    let verify = measure(card, || run_tool(bed, dir, "pkcs15-tool", &pin));
+    let read = measure(card, || {
+        let read = ["--read-certificate", "02"];
+        run_tool(bed, dir, "pkcs15-tool", &[&read[..], &pin].concat());
+    });
+    let sign = measure(card, || {
+        run_tool(
+            bed,
+            dir,
+            "pkcs15-crypt",
+            &[
+                "--sign",
+                "--key",
+                "02",
+                "--sha-256",
+                "--pkcs1",
+                "--raw",
+                "--pin",
+                JPKI_PIN,
+                "--input",
+                &input.digest,
+                "--output",
+                &input.signature,
+            ],
+        )
+    });
+    input.assert_signed();
     [verify, read, sign]
 }
 
 #[test]
 #[ignore = "benchmark: scripts/bench.sh runs it"]
-fn jpki_native_vs_opensc_pkcs11_vs_pkcs11_tool() {
+fn jpki_native_vs_opensc_pkcs11_vs_opensc_tools() {
     let bed = bed(1);
     let card = bed.jpki_card(JPKI_PIN, CertOptions::with_key("card5"));
     let _inserted = bed.insert(&card.card, 0);
@@ -127,23 +198,28 @@ fn jpki_native_vs_opensc_pkcs11_vs_pkcs11_tool() {
     let config = config.to_str().unwrap();
     let none = none.to_str().unwrap();
 
-    let mut rows: Vec<(&str, Vec<[Sample; 3]>)> = vec![
-        ("host, built-in JPKI driver", Vec::new()),
-        ("host, OpenSC opensc-pkcs11.so", Vec::new()),
-        ("pkcs11-tool (OpenSC), one process per step", Vec::new()),
+    // The ways, in table order; each run measures every way once, so drift on the shared machine hits all alike.
+    let ways: [(&str, &dyn Fn() -> [Sample; 3]); 4] = [
+        ("host, built-in JPKI driver", &|| {
+            host_steps(&bed, &card, &[("EBID_HOST_PKCS11_CONFIG", none)])
+        }),
+        ("host, OpenSC opensc-pkcs11.so", &|| {
+            host_steps(&bed, &card, &[("EBID_HOST_PKCS11_CONFIG", config)])
+        }),
+        ("pkcs11-tool (OpenSC), one process per step", &|| {
+            pkcs11_tool_steps(&bed, &card, dir.path())
+        }),
+        (
+            "pkcs15-tool + pkcs15-crypt (OpenSC), one process per step",
+            &|| pkcs15_tool_steps(&bed, &card, dir.path()),
+        ),
     ];
+    let mut rows: Vec<(&str, Vec<[Sample; 3]>)> =
+        ways.iter().map(|(name, _)| (*name, Vec::new())).collect();
     for _ in 0..RUNS {
-        rows[0].1.push(host_steps(
-            &bed,
-            &card,
-            &[("EBID_HOST_PKCS11_CONFIG", none)],
-        ));
-        rows[1].1.push(host_steps(
-            &bed,
-            &card,
-            &[("EBID_HOST_PKCS11_CONFIG", config)],
-        ));
-        rows[2].1.push(tool_steps(&bed, &card, dir.path()));
+        for (row, (_, steps)) in rows.iter_mut().zip(&ways) {
+            row.1.push(steps());
+        }
     }
     println!("\n| Path (median of {RUNS}) | verify PIN | read certificate | sign |");
     println!("|---|---|---|---|");

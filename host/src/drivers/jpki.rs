@@ -129,8 +129,9 @@ impl CardDriver for JpkiDriver {
     }
 }
 
-/// The answer to VERIFY without data: `63Cx` tries left (a JPKI card answers so even for a verified PIN), `9000`
-/// verified (cards whose status query says so, such as profile cards), blocked otherwise.
+/// The answer to VERIFY without data: `63Cx` tries left (a JPKI card answers so even for a verified PIN, and
+/// `63C0` for a blocked one, as OpenSC's JPKI driver expects), `9000` verified (cards whose status query says so,
+/// such as profile cards), `6983`/`6984` blocked (ISO 7816-4 cards).
 pub(crate) fn pin_state_from_sw(sw: u16) -> Result<PinState, CardError> {
     match CardError::from_sw(sw) {
         _ if sw == 0x9000 => Ok(PinState {

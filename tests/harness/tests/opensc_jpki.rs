@@ -360,3 +360,56 @@ fn a_wrong_pin_costs_one_try_and_the_tries_left_show() {
     let pins = bench.run_ok("pkcs15-tool", &["--list-pins"]);
     assert_eq!(tries_left(&pins)[1], jpki::DEFAULT_TRIES, "{pins}");
 }
+
+#[test]
+fn a_blocked_signature_pin_still_binds_and_shows_as_blocked() {
+    // The status query of a blocked JPKI PIN answers 63C0 (docs/cards.md, "A blocked PIN"): OpenSC's JPKI driver
+    // binds only on 63Cx, so a blocked card must still bind and say 0 tries, not "token not recognized".
+    let bench = Bench::new();
+    bench.jpki.card.set_tries_left(0);
+    assert_eq!(bench.run_ok("opensc-tool", &["-n"]).trim(), "jpki");
+    let pins = bench.run_ok("pkcs15-tool", &["--list-pins"]);
+    assert_eq!(tries_left(&pins), [jpki::AUTH_TRIES, 0], "{pins}");
+
+    // The right PIN is refused without comparing: the card stays blocked and nothing is verified.
+    let verify = bench.run(
+        "pkcs15-tool",
+        &[
+            "--verify-pin",
+            "--auth-id",
+            SIGN_ID,
+            "--pin",
+            bench.jpki.pin,
+        ],
+    );
+    assert!(!verify.success, "{}", verify.stdout);
+    assert!(
+        verify.stderr.to_lowercase().contains("blocked"),
+        "{}",
+        verify.stderr
+    );
+    assert!(bench.jpki.card.is_blocked() && !bench.jpki.card.pin_verified());
+
+    // Through the PKCS#11 module: the token binds, its flags say locked, and a login is CKR_PIN_LOCKED.
+    let slots = bench.run_ok("pkcs11-tool", &["--module", PKCS11_MODULE, "-L"]);
+    assert!(slots.contains("user PIN locked"), "{slots}");
+    let login = bench.pkcs11(&[
+        "--slot",
+        SIGN_SLOT,
+        "--login",
+        "--pin",
+        bench.jpki.pin,
+        "-O",
+    ]);
+    assert!(!login.success);
+    assert!(login.stderr.contains("CKR_PIN_LOCKED"), "{}", login.stderr);
+    assert!(bench.jpki.card.is_blocked());
+
+    // The authentication half is untouched and still works.
+    let pins = bench.run_ok("pkcs15-tool", &["--list-pins"]);
+    assert_eq!(tries_left(&pins), [jpki::AUTH_TRIES, 0], "{pins}");
+    bench.run_ok(
+        "pkcs15-tool",
+        &["--verify-pin", "--auth-id", AUTH_ID, "--pin", JPKI_AUTH_PIN],
+    );
+}

@@ -346,12 +346,13 @@ impl Emulation {
         let is_jpki = self.kind == CardKind::Jpki;
         let verified = self.verified(reference);
         if c.data.is_empty() {
-            // Status query: spends no try. JPKI answers the tries left even for a verified PIN; the profile
-            // card says 9000 then.
+            // Status query: spends no try. JPKI answers the tries left even for a verified PIN, and `63C0`
+            // for a blocked one (OpenSC's JPKI driver binds only on `63Cx`; docs/cards.md); the profile card
+            // says 9000 for a verified PIN and 6983 for a blocked one.
             let Some(counter) = self.counter_mut(reference) else {
                 return apdu::status(sw::REFERENCE_NOT_FOUND);
             };
-            return apdu::status(if counter.is_blocked() {
+            return apdu::status(if counter.is_blocked() && !is_jpki {
                 sw::PIN_BLOCKED
             } else if verified && !is_jpki {
                 sw::OK

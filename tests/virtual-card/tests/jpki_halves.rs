@@ -165,8 +165,13 @@ fn each_pin_counts_its_own_tries_and_the_status_query_never_says_9000() {
 
     card.set_auth_tries_left(0);
     card.transmit(&select_ef(jpki::EF_AUTH_PIN));
-    assert_eq!(sw(&card.transmit(&verify(b""))), 0x6983, "blocked");
+    // A blocked PIN: the status query still answers 63Cx, with no tries (what OpenSC's JPKI driver reads);
+    // presenting a PIN is refused with 6983 and spends nothing.
+    assert_eq!(sw(&card.transmit(&verify(b""))), 0x63C0, "blocked");
     assert_eq!(sw(&card.transmit(&verify(AUTH_PIN.as_bytes()))), 0x6983);
+    assert_eq!(sw(&card.transmit(&verify(b""))), 0x63C0, "still blocked");
+    assert_eq!(card.auth_tries_left(), Some(0));
+    assert!(!card.auth_pin_verified());
 }
 
 #[test]
