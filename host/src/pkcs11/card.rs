@@ -29,7 +29,7 @@ pub struct Pkcs11Card {
     certificate: Option<Vec<u8>>,
     verified: bool,
     /// The module said the PIN is blocked: kept for this card's session, because a module's token flags may
-    /// not show it (OpenSC cannot read a blocked JPKI card's PIN state and keeps its old flags).
+    /// not show it (OpenSC keeps its old flags when a blocked card answers the status query with 6983).
     blocked_seen: bool,
 }
 

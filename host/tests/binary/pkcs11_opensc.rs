@@ -114,9 +114,8 @@ fn opensc_wrong_pins_count_down_to_blocked() {
     assert_eq!(code(&error["error"]), "PIN_BLOCKED", "{error}");
     assert_eq!(error["error"]["retries_left"], 0, "{error}");
     assert!(s.card.card.is_blocked());
-    // Once blocked, the virtual card answers VERIFY without data with 6983, which OpenSC 0.23's JPKI emulation
-    // cannot read (it keeps its old token flags, and a fresh bind fails): the host remembers what C_Login said
-    // for as long as the card stays in.
+    // Blocked: the card answers VERIFY without data with 63C0, the token flags say locked, and the host also
+    // remembers what C_Login said for as long as the card stays in (a module's flags may lag behind the card).
     let status = host.ok(json!({"cmd": "pin_status", "reader": reader}));
     assert_eq!(status["blocked"], true, "{status}");
     assert!(status["tries_left"].is_null(), "{status}");
