@@ -1,7 +1,8 @@
 // The renewal in Firefox ESR (geckodriver, headless; lib/firefox-world.mjs): the extension's Firefox test build, the
 // real ebid-host registered by `ebid-host install --user --browser firefox`, the testbed's virtual cards and the
 // replica portal — the scenarios of the Chromium suite that make sense in both browsers:
-// origin isolation, cancel, wrong PIN, refusals (blocked / expired current card), the whole renewal to 更新完了.
+// origin isolation, cancel, wrong PIN, refusals (blocked / expired current card), the whole renewal to 更新完了,
+// then in the same browser the new card logging in and the old one refused.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { createFirefoxWorld, eventually, GECKO_ID, PATHS, COMPANY } from '../lib
 import { serveMenuCopy } from '../lib/foreign-origin.mjs';
 import { sameCertificate } from '../lib/portal.mjs';
 import { REPO } from '../lib/paths.mjs';
+import { login } from '../lib/firefox-card-operations.mjs';
 
 // Into out/ (docs/screenshots/firefox-*.png are copies of these): a test run leaves the repository unchanged.
 const SHOTS = process.env.EBID_SCREENSHOTS_DIR || path.join(REPO, 'out', 'firefox-screenshots');
@@ -192,5 +194,24 @@ describe('Firefox: the renewal', () => {
     assert.ok(sameCertificate(world.portal.user('U000001').certificate, fresh.certificate));
     assert.ok(world.portal.mail().some((m) => m.subject.includes('ICカード更新完了通知')));
     assert.equal(new RegExp(`(^|[^0-9])${old.pin}([^0-9]|$)`).test(world.hostLogs()), false, 'no PIN in the host log');
+  });
+
+  // Follows the renewal above (one world per file): the portal now holds the new card as U000001's.
+  it('right after the renewal, no restart: the new card logs in, the old one is refused (更新済みのICカードです)', async () => {
+    const fresh = await world.testbed.card('new');
+    assert.ok(sameCertificate(world.portal.user('U000001').certificate, fresh.certificate), 'the renewal above finished');
+    await world.testbed.put('new', 0);
+    const result = await login(world, { pin: fresh.pin });
+    assert.ok(result.ok, result.text);
+    assert.match(result.text, /ログインしました/);
+    assert.equal(result.userId, 'U000001');
+
+    const old = await world.testbed.card('old');
+    await world.testbed.put('old', 0);
+    const refused = await login(world, { pin: old.pin });
+    assert.equal(refused.ok, false);
+    assert.equal(refused.text, '更新済みのICカードです');
+    assert.equal(refused.state.registerOffered, false, 'no 「登録」 for a renewed card');
+    assert.equal(await world.dialogPresent(), false, '閉じる closed the dialog window');
   });
 });

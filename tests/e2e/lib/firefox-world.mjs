@@ -81,12 +81,14 @@ export async function eventually(check, what, timeoutMs = 15_000) {
  *   switch on the options page (`dev`, as the Chromium suite), or an enterprise policy (`policy`: policies.json
  *   `3rdparty` → `Extensions` → GECKO_ID → `portalOrigins`, shown to Firefox in a private mount namespace over its
  *   distribution dir; needs root, as the testbed does)
+ * @param {object[]} [options.roster]  入札参加資格者名簿 entries for 登録 (as createWorld's: the portal's --roster)
  */
 export async function createFirefoxWorld({
   users = [{ id: 'U000001', card: 'old' }],
   insert = { old: 0 },
   originsVia = 'dev',
   name = 'firefox',
+  roster = [],
 } = {}) {
   checkFirefoxBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ebid-e2e-${name}-`));
@@ -99,6 +101,7 @@ export async function createFirefoxWorld({
       dir,
       caFiles: world.testbed.caFiles,
       users: users.map((u) => ({ ...u, certificate: certificateOf(u.card) })),
+      roster,
     });
     for (const [card, slot] of Object.entries(insert)) await world.testbed.insert(card, slot);
 
@@ -377,6 +380,8 @@ export class FirefoxWorld {
         site: banner && !banner.hidden ? document.getElementById('dialog-site-origin').textContent.trim() : null,
         pinTitle: text('pin-title'), tries: text('pin-tries'), pinError: text('pin-error'),
         swapNotice: text('swap-notice'), refusedReason: text('refused-reason'), failedMessage: text('failed-message'),
+        refusedPointer: text('refused-pointer'), registerOffered: text('refused-register') !== null,
+        title: document.getElementById('dialog-title')?.textContent.trim() ?? null,
         swapReady: !!document.getElementById('swap-ok') && !document.getElementById('swap-ok').disabled,
         pinValue: document.getElementById('pin-input')?.value ?? null,
         lang: document.documentElement.lang,
