@@ -22,6 +22,15 @@ export async function submit(frame, button) {
   await Promise.all([frame.waitForNavigation({ waitUntil: 'load' }), frame.click(button)]);
 }
 
+/** The `PortalForm` adapter of lib/registration-pages.mjs over a Playwright frame. */
+export function playwrightForm(frame) {
+  return {
+    fill: (name, value) => frame.fill(`input[name="${name}"]`, value),
+    submit: (css) => submit(frame, css),
+    text: (css) => frame.innerText(css),
+  };
+}
+
 /** Fills the contact inputs with `values`. */
 export async function fillContacts(frame, values) {
   for (const [name, value] of Object.entries(values)) await frame.fill(`input[name="${name}"]`, value);

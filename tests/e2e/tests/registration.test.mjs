@@ -4,22 +4,15 @@
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWorld } from '../lib/world.mjs';
-import { COMPANY, PATHS } from '../lib/portal.mjs';
+import { PATHS } from '../lib/portal.mjs';
 import { runOperation, closeDialog, registerFromRefusal, completeInDialog, OPERATIONS } from '../lib/card-operations.mjs';
-import { contacts, fillContacts, submit } from '../lib/contact-forms.mjs';
-
-const ROSTER = {
-  gyosha_no: '0012345',
-  company_name: COMPANY.company_name,
-  address: COMPANY.address,
-  representative: COMPANY.representative,
-  phone: '011-211-2100',
-};
+import { playwrightForm } from '../lib/contact-forms.mjs';
+import { registerThroughPortalPages, ROSTER_ENTRY } from '../lib/registration-pages.mjs';
 
 describe('利用者情報の新規登録', () => {
   let world;
   before(async () => {
-    world = await createWorld({ name: 'register', users: [{ id: 'U000001', card: 'old' }], insert: {}, roster: [ROSTER] });
+    world = await createWorld({ name: 'register', users: [{ id: 'U000001', card: 'old' }], insert: {}, roster: [ROSTER_ENTRY] });
   });
   after(async () => {
     await world?.close();
@@ -37,27 +30,7 @@ describe('利用者情報の新規登録', () => {
     assert.ok(result.ok, JSON.stringify(result.state));
     assert.equal(new URL(menu.url()).pathname, PATHS.registSearch);
 
-    // 資格審査情報検索: a 業者番号 not in the 名簿, then the right one.
-    await menu.fill('input[name="gyoshaNo"]', '9999999');
-    await submit(menu, 'input[name="btnSearch"]');
-    assert.match(await menu.innerText('#searchMessage'), /入札参加資格者名簿に該当する業者が見つかりません。/);
-    await menu.fill('input[name="gyoshaNo"]', ROSTER.gyosha_no);
-    await submit(menu, 'input[name="btnSearch"]');
-
-    // 利用者登録画面: 企業情報 from the 名簿, ICカード情報 from the card the extension proved.
-    assert.equal((await menu.innerText('#companyName')).trim(), COMPANY.company_name);
-    assert.equal((await menu.innerText('#certHolder')).trim(), fresh.holder_name);
-    // Nothing filled in: every field is asked for, in Japanese.
-    await submit(menu, 'input[name="btnConfirm"]');
-    assert.ok((await menu.innerText('#inputErrors')).length > 0);
-    await fillContacts(menu, contacts());
-    await submit(menu, 'input[name="btnConfirm"]');
-    // 入力内容確認画面, then 「登録」.
-    assert.match(await menu.innerText('body'), /rep@example\.jp/);
-    await submit(menu, 'form[name="frmCommit"] input[type="submit"], form[name="frmCommit"] input[name="btnRegist"]');
-    assert.match(await menu.innerText('#registResult'), /利用者登録が完了しました/);
-    const userId = (await menu.innerText('#userId')).trim();
-    assert.ok(userId, 'a new 利用者ID');
+    const userId = await registerThroughPortalPages(playwrightForm(menu), fresh);
     assert.ok(
       world.portal.mail().some((m) => JSON.stringify(m).includes('利用者登録完了のお知らせ')),
       'the registration mail was sent',
