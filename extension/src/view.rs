@@ -17,9 +17,10 @@ pub enum Text {
     Plain(String),
 }
 
-/// The `_locales` key of a host error's text: `error_` + the wire name in lower case (`error_wrong_pin`).
+/// The `_locales` key of a host error's text: `error_` + the wire name in lower case (`error_wrong_pin`). A code
+/// this extension does not know (a newer host's) has the generic card error's text.
 pub fn error_key(code: ErrorCode) -> String {
-    format!("error_{}", code.wire_name().to_ascii_lowercase())
+    format!("error_{}", code.shown_as().wire_name().to_ascii_lowercase())
 }
 
 /// Every element that is shown or hidden depending on the screen (all others follow their section).

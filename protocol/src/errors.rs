@@ -19,6 +19,9 @@ pub enum ErrorCode {
     CardExpired,
     CardError,
     PcscUnavailable,
+    /// A PKCS#11 module the admin configured for the reader's card is missing, does not load or fails
+    /// `C_Initialize`, and nothing else reads the card: the CA's software install, not the card, is at fault.
+    ModuleUnavailable,
     /// Another program holds the card (a PC/SC transaction, or a command the host is still waiting on) longer than
     /// the host waits for it.
     ReaderBusy,
@@ -30,11 +33,15 @@ pub enum ErrorCode {
     /// The host was started by a caller (browser extension) it does not serve.
     CallerNotAllowed,
     Internal,
+    /// A code this build does not know (a newer host's): read rather than refusing the whole message, and shown
+    /// as `CARD_ERROR` ([`ErrorCode::shown_as`]). Never sent; not in [`ErrorCode::ALL`].
+    #[serde(other)]
+    Unrecognized,
 }
 
 impl ErrorCode {
     /// Every code, for tables that must cover them all (texts in each language, tests).
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::NoReader,
         ErrorCode::NoCard,
         ErrorCode::CardRemoved,
@@ -48,6 +55,7 @@ impl ErrorCode {
         ErrorCode::CardExpired,
         ErrorCode::CardError,
         ErrorCode::PcscUnavailable,
+        ErrorCode::ModuleUnavailable,
         ErrorCode::ReaderBusy,
         ErrorCode::BadRequest,
         ErrorCode::UnknownCommand,
@@ -74,6 +82,7 @@ impl ErrorCode {
             ErrorCode::CardExpired => "CARD_EXPIRED",
             ErrorCode::CardError => "CARD_ERROR",
             ErrorCode::PcscUnavailable => "PCSC_UNAVAILABLE",
+            ErrorCode::ModuleUnavailable => "MODULE_UNAVAILABLE",
             ErrorCode::ReaderBusy => "READER_BUSY",
             ErrorCode::BadRequest => "BAD_REQUEST",
             ErrorCode::UnknownCommand => "UNKNOWN_COMMAND",
@@ -81,6 +90,16 @@ impl ErrorCode {
             ErrorCode::OriginNotAllowed => "ORIGIN_NOT_ALLOWED",
             ErrorCode::CallerNotAllowed => "CALLER_NOT_ALLOWED",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::Unrecognized => "UNRECOGNIZED",
+        }
+    }
+
+    /// The code whose text a person reads for this one: itself, except that a code this build does not know is
+    /// the generic card error.
+    pub fn shown_as(self) -> ErrorCode {
+        match self {
+            ErrorCode::Unrecognized => ErrorCode::CardError,
+            code => code,
         }
     }
 }
@@ -143,6 +162,26 @@ mod tests {
     fn wire_names_are_what_serde_sends() {
         for code in ErrorCode::ALL {
             assert_eq!(serde_json::to_value(code).unwrap(), code.wire_name());
+            assert_eq!(code.shown_as(), code);
         }
+        assert!(!ErrorCode::ALL.contains(&ErrorCode::Unrecognized));
+    }
+
+    #[test]
+    fn a_newer_hosts_code_is_read_as_unrecognized_and_shown_as_a_card_error() {
+        let error: ErrorInfo = serde_json::from_value(serde_json::json!({
+            "code": "SOME_FUTURE_CODE",
+            "detail": "what the newer host says",
+        }))
+        .unwrap();
+        assert_eq!(error.code, ErrorCode::Unrecognized);
+        assert_eq!(error.code.shown_as(), ErrorCode::CardError);
+        assert_eq!(error.detail.as_deref(), Some("what the newer host says"));
+        // Known codes still read as themselves.
+        let known: ErrorCode =
+            serde_json::from_value(serde_json::json!("MODULE_UNAVAILABLE")).unwrap();
+        assert_eq!(known, ErrorCode::ModuleUnavailable);
+        // A code is still a string: anything else stays malformed.
+        assert!(serde_json::from_value::<ErrorCode>(serde_json::json!(7)).is_err());
     }
 }

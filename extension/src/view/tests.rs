@@ -177,6 +177,27 @@ fn every_host_error_has_its_text_in_both_languages() {
     }
 }
 
+#[test]
+fn a_newer_hosts_unknown_code_reads_as_the_card_error_not_a_garbled_reply() {
+    // What a newer host may send: a code this build has never heard of, with its detail.
+    let json = r#"{"type":"error","id":4,"error":{"code":"SOME_FUTURE_CODE","detail":"PKCS#11 module /opt/ca/x.so"}}"#;
+    let Ok(ebid_protocol::HostMessage::Error { id, error }) =
+        crate::host_problem::parse_host_message(json)
+    else {
+        panic!("an unknown error code made the reply unreadable");
+    };
+    assert_eq!((id, error.code), (Some(4), ErrorCode::Unrecognized));
+    assert_eq!(error.detail.as_deref(), Some("PKCS#11 module /opt/ca/x.so"));
+    assert_eq!(error_key(error.code), "error_card_error");
+    for messages in locales() {
+        assert!(messages[error_key(error.code)]["message"].is_string());
+    }
+    assert_eq!(
+        error_key(ErrorCode::ModuleUnavailable),
+        "error_module_unavailable"
+    );
+}
+
 /// Every `_locales` key a view of these screens uses exists in both languages.
 fn assert_texts_exist(screens: &[Screen]) {
     let locales = locales();

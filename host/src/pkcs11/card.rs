@@ -13,7 +13,7 @@ use cryptoki::types::AuthPin;
 use ebid_protocol::{ErrorCode, ErrorInfo, Pin, PinCharset};
 
 use super::config::Pkcs11Config;
-use super::errors::{code_of_error, module_error, Call};
+use super::errors::{code_of_error, failed_modules, module_error, Call};
 use super::tokens::survey;
 use crate::drivers::{sha256_digest_info, PinRules, PinState};
 
@@ -35,12 +35,14 @@ pub struct Pkcs11Card {
 
 impl Pkcs11Card {
     /// Finds the reader's token and its signing certificate in the configured modules. `UNSUPPORTED_CARD` when
-    /// no module sees a certificate there; `CARD_ERROR` naming the module when a module failed and none helped.
+    /// no module sees a certificate there. When a module failed and none helped: `MODULE_UNAVAILABLE` if a
+    /// module did not load (missing, not loadable, `C_Initialize`), else `CARD_ERROR`; the detail names the
+    /// modules and what failed.
     pub fn open(config: &Pkcs11Config, reader: &str) -> Result<Pkcs11Card, ErrorInfo> {
         let found = survey(config, Some(reader));
         let Some(signing) = found.signing() else {
-            if let Some(failure) = found.failures.first() {
-                return Err(ErrorInfo::new(ErrorCode::CardError).with_detail(failure.to_string()));
+            if let Some(error) = failed_modules(&found.failures) {
+                return Err(error);
             }
             let detail = if found.tokens.is_empty() {
                 format!("no built-in driver knows the card and no PKCS#11 module ({}) has a token in the reader", config.modules.len())

@@ -6,6 +6,8 @@ use std::path::Path;
 use cryptoki::error::{Error, RvError};
 use ebid_protocol::{ErrorCode, ErrorInfo};
 
+use super::modules::ModuleError;
+
 /// The PKCS#11 call that failed, for the detail.
 #[derive(Debug, Clone, Copy)]
 pub enum Call {
@@ -48,6 +50,22 @@ pub fn module_error(path: &Path, call: Call, e: Error) -> ErrorInfo {
         ErrorCode::PinBlocked => info.with_retries(0),
         _ => info,
     }
+}
+
+/// The error for a card that no module could read because modules failed: a module that did not load counts
+/// first (the admin's fix, whatever else failed); every failure is in the detail.
+pub fn failed_modules(failures: &[ModuleError]) -> Option<ErrorInfo> {
+    let first = failures
+        .iter()
+        .find(|f| f.unavailable)
+        .or_else(|| failures.first())?;
+    let others = failures.iter().filter(|f| !std::ptr::eq(*f, first));
+    let detail = std::iter::once(first)
+        .chain(others)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    Some(ErrorInfo::new(first.code()).with_detail(detail))
 }
 
 pub fn code_of(rv: RvError) -> ErrorCode {
@@ -97,5 +115,33 @@ mod tests {
         );
         assert_eq!(code_of(RvError::DeviceRemoved), ErrorCode::CardRemoved);
         assert_eq!(code_of(RvError::GeneralError), ErrorCode::CardError);
+    }
+
+    #[test]
+    fn a_module_that_did_not_load_is_module_unavailable_naming_every_failure() {
+        let slots = ModuleError::new(
+            Path::new("/opt/a/a-pkcs11.so"),
+            "C_GetSlotList: general error",
+        );
+        let missing = ModuleError::unavailable(
+            Path::new("/opt/b/b-pkcs11.so"),
+            "no such file (is the CA's middleware installed?)",
+        );
+        let error = failed_modules(&[slots.clone(), missing]).unwrap();
+        assert_eq!(error.code, ErrorCode::ModuleUnavailable);
+        let detail = error.detail.unwrap();
+        assert!(
+            detail.starts_with("PKCS#11 module /opt/b/b-pkcs11.so: no such file"),
+            "{detail}"
+        );
+        assert!(
+            detail.contains("/opt/a/a-pkcs11.so: C_GetSlotList"),
+            "{detail}"
+        );
+        // A loaded module whose call failed may be the card's doing: the generic card error, as before.
+        let error = failed_modules(&[slots]).unwrap();
+        assert_eq!(error.code, ErrorCode::CardError);
+        assert!(error.detail.unwrap().contains("C_GetSlotList"));
+        assert_eq!(failed_modules(&[]), None);
     }
 }

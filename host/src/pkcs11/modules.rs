@@ -8,20 +8,44 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error, RvError};
+use ebid_protocol::ErrorCode;
 
-/// Why a module cannot be used; names the module.
+/// Why a module cannot be used; names the module and the call that failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("PKCS#11 module {path}: {why}")]
 pub struct ModuleError {
     pub path: String,
     pub why: String,
+    /// The module never became usable (missing, not loadable, `C_Initialize` failed): the CA's install is at
+    /// fault. Otherwise a call on a loaded module failed, which may be the card's doing.
+    pub unavailable: bool,
 }
 
 impl ModuleError {
+    /// A call on a loaded module failed.
     pub fn new(path: &Path, why: impl std::fmt::Display) -> Self {
         ModuleError {
             path: path.display().to_string(),
             why: why.to_string(),
+            unavailable: false,
+        }
+    }
+
+    /// The module cannot be loaded or initialised.
+    pub fn unavailable(path: &Path, why: impl std::fmt::Display) -> Self {
+        ModuleError {
+            unavailable: true,
+            ..ModuleError::new(path, why)
+        }
+    }
+
+    /// The protocol's code when this failure is why the card cannot be read: `MODULE_UNAVAILABLE` for a module
+    /// that never loaded, `CARD_ERROR` for a call that failed.
+    pub fn code(&self) -> ErrorCode {
+        if self.unavailable {
+            ErrorCode::ModuleUnavailable
+        } else {
+            ErrorCode::CardError
         }
     }
 }
@@ -38,17 +62,22 @@ pub fn module(path: &Path) -> Result<Pkcs11, ModuleError> {
         return Ok(module.clone());
     }
     if !path.is_file() {
-        return Err(ModuleError::new(
+        return Err(ModuleError::unavailable(
             path,
             "no such file (is the CA's middleware installed?)",
         ));
     }
-    let module =
-        Pkcs11::new(path).map_err(|e| ModuleError::new(path, format!("cannot load: {e}")))?;
+    let module = Pkcs11::new(path)
+        .map_err(|e| ModuleError::unavailable(path, format!("cannot load: {e}")))?;
     match module.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
         // Another part of this process (a test) initialised it already: usable as it is.
         Ok(()) | Err(Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
-        Err(e) => return Err(ModuleError::new(path, format!("C_Initialize failed: {e}"))),
+        Err(e) => {
+            return Err(ModuleError::unavailable(
+                path,
+                format!("C_Initialize failed: {e}"),
+            ))
+        }
     }
     log::info!("PKCS#11 module {} loaded", path.display());
     loaded.insert(path.to_owned(), module.clone());

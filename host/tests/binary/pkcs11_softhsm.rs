@@ -1,13 +1,13 @@
 //! The PKCS#11 backend against SoftHSM2: the host finds the token the config puts in a reader (where a card no
 //! driver knows sits), picks the signing certificate, logs in, signs the binding digest, and logs out again.
 //! SoftHSM2 has no PIN counter and cannot block: a wrong PIN is WRONG_PIN without tries left (blocking is covered
-//! through OpenSC).
+//! through OpenSC). A module that is missing, no shared library, or fails C_Initialize is MODULE_UNAVAILABLE.
 
 use serde_json::json;
 use virtual_card::testca::CertOptions;
 use virtual_card::{CardConfig, VirtualCard};
 
-use super::softhsm::{SoftHsm, TOKEN_PIN, TOKEN_WRONG_PIN};
+use super::softhsm::{SoftHsm, SOFTHSM_MODULE, TOKEN_PIN, TOKEN_WRONG_PIN};
 use crate::common::*;
 
 /// A bed whose reader 0 holds a card no driver knows, and a SoftHSM token with an e-bidding certificate and its
@@ -111,27 +111,49 @@ fn a_wrong_pin_is_refused_and_the_right_one_signs_once() {
 }
 
 #[test]
-fn a_missing_module_is_named_and_the_host_keeps_serving() {
+fn a_missing_or_broken_module_is_module_unavailable_named_and_the_host_keeps_serving() {
     let s = softhsm_bed();
     let missing = "/opt/no-such-ca/lib/ca-pkcs11.so";
-    // Only the missing module: the card cannot be read, and the error says which module.
-    let config = s.hsm.dir.path().join("missing.toml");
-    std::fs::write(&config, format!("[[module]]\npath = {missing:?}\n")).unwrap();
-    let mut host = s
-        .bed
-        .host_with_env(&[("EBID_HOST_PKCS11_CONFIG", config.to_str().unwrap())]);
+    // A file that is no shared library: a broken install of the CA's middleware.
+    let broken = s.hsm.dir.path().join("broken-pkcs11.so");
+    std::fs::write(&broken, "not a shared library\n").unwrap();
+    // SoftHSM2 without its configuration file loads, but its C_Initialize fails.
+    let no_conf = s.hsm.dir.path().join("no-such-softhsm2.conf");
+    let hsm_conf = s.hsm.conf.to_str().unwrap();
     let reader = s.bed.reader(0);
-    let error = host.fails(json!({"cmd": "read_certificate", "reader": reader}));
-    assert_eq!(code(&error), "CARD_ERROR", "{error}");
-    assert!(
-        error["detail"].as_str().unwrap().contains(missing),
-        "{error}"
-    );
-    let readers = host.ok(json!({"cmd": "list_readers"}));
-    assert_eq!(readers["readers"][0]["name"], reader.as_str(), "{readers}");
+    for (module, softhsm_conf, why) in [
+        (missing, hsm_conf, "no such file"),
+        (broken.to_str().unwrap(), hsm_conf, "cannot load"),
+        (
+            SOFTHSM_MODULE,
+            no_conf.to_str().unwrap(),
+            "C_Initialize failed",
+        ),
+    ] {
+        // Only that module: the card cannot be read, and the error blames the module, naming it and what failed.
+        let config = s.hsm.dir.path().join("only.toml");
+        std::fs::write(&config, format!("[[module]]\npath = {module:?}\n")).unwrap();
+        let mut host = s.bed.host_with_env(&[
+            ("EBID_HOST_PKCS11_CONFIG", config.to_str().unwrap()),
+            ("SOFTHSM2_CONF", softhsm_conf),
+        ]);
+        let error = host.fails(json!({"cmd": "read_certificate", "reader": reader}));
+        assert_eq!(code(&error), "MODULE_UNAVAILABLE", "{error}");
+        let detail = error["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("PKCS#11 module {module}: {why}")),
+            "{error}"
+        );
+        let readers = host.ok(json!({"cmd": "list_readers"}));
+        assert_eq!(readers["readers"][0]["name"], reader.as_str(), "{readers}");
+        // Asked again, the module is tried again (installing the middleware needs no restart) and still fails.
+        let error = host.fails(json!({"cmd": "pin_status", "reader": reader}));
+        assert_eq!(code(&error), "MODULE_UNAVAILABLE", "{error}");
+        assert_no_panic(&host);
+    }
 
-    // A missing module before a working one: the working one serves the card.
-    let mut host = s.host(&[missing]);
+    // A missing or broken module before a working one: the working one serves the card.
+    let mut host = s.host(&[missing, broken.to_str().unwrap()]);
     let result = host.ok(json!({"cmd": "read_certificate", "reader": reader}));
     assert_eq!(certificate_of(&result), s.card.cert.certificate_der);
     assert_no_panic(&host);

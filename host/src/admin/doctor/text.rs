@@ -334,7 +334,7 @@ impl Problem {
     }
 }
 /// What a card-service error means to an admin, in both languages (the host sends only codes on the wire; the
-/// extension has the same sentences in its `_locales`).
+/// extension has the same sentences in its `_locales`, except where the bidder is sent to the admin instead).
 fn error_text(code: ErrorCode) -> Bilingual {
     let (ja, en) = match code {
         ErrorCode::NoReader => (
@@ -375,13 +375,21 @@ fn error_text(code: ErrorCode) -> Bilingual {
             "ICカードの有効期限が過ぎています。",
             "The card's certificate has expired.",
         ),
-        ErrorCode::CardError => (
+        // A newer host's code this build does not know reads as the generic card error, as in the extension.
+        ErrorCode::CardError | ErrorCode::Unrecognized => (
             "ICカードの読み取り中にエラーが発生しました。",
             "The card reported an error.",
         ),
         ErrorCode::PcscUnavailable => (
             "ICカードを利用するためのサービス（PC/SC）に接続できません。",
             "The smart card service (PC/SC) is not available.",
+        ),
+        // For the admin: the bidder's text (extension) sends them to the admin instead.
+        ErrorCode::ModuleUnavailable => (
+            "ICカードを読み取るための認証局のソフトウェア（PKCS#11モジュール）を利用できません。\
+             pkcs11.toml に設定したモジュールのパスを確認し、認証局のミドルウェアをインストールし直してください。",
+            "The CA's software for reading the IC card (PKCS#11 module) cannot be used. Check the module path \
+             in pkcs11.toml, and reinstall the CA's middleware.",
         ),
         ErrorCode::ReaderBusy => (
             "ほかのプログラムがICカードを使用中です。そのプログラムを終了してから、もう一度操作してください。",
@@ -401,4 +409,27 @@ fn error_text(code: ErrorCode) -> Bilingual {
         ErrorCode::Internal => ("内部エラーが発生しました。", "Internal error."),
     };
     both(ja, en)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unusable_module_tells_the_admin_where_to_look() {
+        let text = Text::CardError(
+            ErrorInfo::new(ErrorCode::ModuleUnavailable)
+                .with_detail("PKCS#11 module /opt/ca/ca-pkcs11.so: no such file"),
+        )
+        .bilingual();
+        for sentence in [&text.ja, &text.en] {
+            assert!(sentence.contains("pkcs11.toml"), "{sentence}");
+            assert!(sentence.contains("/opt/ca/ca-pkcs11.so"), "{sentence}");
+        }
+        assert!(text.ja.contains("認証局のミドルウェア"));
+        assert_eq!(
+            error_text(ErrorCode::Unrecognized).ja,
+            error_text(ErrorCode::CardError).ja
+        );
+    }
 }
