@@ -30,6 +30,13 @@ pub const PKCS11_CONFIG_ENV: &str = "EBID_HOST_PKCS11_CONFIG";
 /// config file's. The browser starts the host with fixed arguments, so tests reach it this way.
 pub const PKCS11_MODULES_ENV: &str = "EBID_HOST_PKCS11_MODULES";
 
+/// The config file the host reads: [`PKCS11_CONFIG_ENV`] if set, else [`system_config_path`].
+pub fn config_path_in_force() -> PathBuf {
+    std::env::var_os(PKCS11_CONFIG_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(system_config_path)
+}
+
 /// Where the admin's `pkcs11.toml` is when [`PKCS11_CONFIG_ENV`] is not set.
 pub fn system_config_path() -> PathBuf {
     if cfg!(windows) {
@@ -89,9 +96,7 @@ impl Pkcs11Config {
     /// The config file ([`PKCS11_CONFIG_ENV`] or [`system_config_path`]) plus [`PKCS11_MODULES_ENV`]. A missing
     /// file means no modules; an invalid one is logged and ignored, so the built-in drivers keep working.
     pub fn load() -> Self {
-        let path = std::env::var_os(PKCS11_CONFIG_ENV)
-            .map(PathBuf::from)
-            .unwrap_or_else(system_config_path);
+        let path = config_path_in_force();
         let mut config = match Self::from_file(&path) {
             Ok(config) => config,
             Err(e) => {

@@ -12,7 +12,8 @@ mod tokens;
 
 pub use card::Pkcs11Card;
 pub use config::{
-    system_config_path, ModuleConfig, Pkcs11Config, PKCS11_CONFIG_ENV, PKCS11_MODULES_ENV,
+    config_path_in_force, system_config_path, ModuleConfig, Pkcs11Config, PKCS11_CONFIG_ENV,
+    PKCS11_MODULES_ENV,
 };
 pub use errors::code_of;
 pub use modules::{module, ModuleError};

@@ -65,10 +65,13 @@ fn unrecognised(e: ErrorInfo) -> Check {
     if e.code == ErrorCode::PinRequired {
         return Check::pass("card.recognised", Text::RecognisedNeedsPin);
     }
-    let fix = if e.code == ErrorCode::UnsupportedCard {
-        Text::DescribeCardProfile
-    } else {
-        Text::ReinsertCard
+    let fix = match e.code {
+        ErrorCode::UnsupportedCard => Text::DescribeCardProfile,
+        // The CA's middleware, not the card, is what the admin has to look at.
+        ErrorCode::ModuleUnavailable => Text::FixPkcs11Module {
+            config: crate::pkcs11::config_path_in_force().display().to_string(),
+        },
+        _ => Text::ReinsertCard,
     };
     Check::fail("card.recognised", Text::CardError(e), fix)
 }
@@ -174,6 +177,17 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("/etc/ebid-host/profiles"));
+        // A CA's module that does not load: the fix is the middleware and pkcs11.toml, not the card.
+        let no_module = run(
+            Ok(vec![reader(true)]),
+            Err(ErrorInfo::new(ErrorCode::ModuleUnavailable)),
+        );
+        assert_eq!(last(&no_module), ("card.recognised", false));
+        let fix = no_module.last().unwrap().fix_en.as_deref().unwrap();
+        assert!(
+            fix.contains("pkcs11.toml") && fix.contains("middleware"),
+            "{fix}"
+        );
         let expired = run(
             Ok(vec![reader(true)]),
             Ok(certificate("2025-12-31T23:59:59Z")),
