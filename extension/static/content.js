@@ -1,7 +1,8 @@
 // Content script on portal pages (all frames). Thin on purpose: it asks the service worker whether this is a portal
 // page it acts on (the menu: 「登録」「変更」「ICカード更新」; the login page: 「ログイン」), takes over those buttons on
 // a real user click, and carries the worker's calls to the portal's fixed endpoints with the page's session. It
-// takes nothing from the page: no challenge, no form, no target. The dialog (and the PIN) live in an extension popup window. No wasm here: the portal's CSP would block it.
+// takes nothing from the page: no challenge, no form, no target. The dialog (and the PIN) live in an extension
+// popup window. No wasm here: the portal's CSP would block it.
 (() => {
   'use strict';
   // The static and the dynamically registered script may both match: run once per frame.
