@@ -452,19 +452,12 @@ mod tests {
     #[test]
     fn every_command_reads_as_serde_reads_it() {
         use crate::SignPurpose;
-        let commands = [
-            Command::ListReaders,
-            Command::Watch,
-            Command::Unwatch,
-            Command::ReadCertificate { reader: "R".into() },
-            Command::PinStatus { reader: "R".into() },
+        // One of each kind, plus the optional fields filled in.
+        let mut commands = crate::messages::one_of_each();
+        commands.extend([
             Command::VerifyPin {
                 reader: "R".into(),
                 pin: Some(crate::Pin::new("1234")),
-            },
-            Command::VerifyPin {
-                reader: "R".into(),
-                pin: None,
             },
             Command::SignChallenge {
                 reader: "R".into(),
@@ -473,15 +466,7 @@ mod tests {
                 purpose: SignPurpose::RenewNew,
                 bound_certificate: Some("Q0VSVA==".into()),
             },
-            Command::SignChallenge {
-                reader: "R".into(),
-                origin: "https://a.example".into(),
-                challenge: "AAAA".into(),
-                purpose: SignPurpose::Login,
-                bound_certificate: None,
-            },
-            Command::Forget { reader: "R".into() },
-        ];
+        ]);
         for (id, command) in commands.into_iter().enumerate() {
             let request = Request {
                 id: id as u64,

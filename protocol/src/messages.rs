@@ -214,46 +214,48 @@ pub struct PinInfo {
     pub charset: PinCharset,
 }
 
+/// One command of each kind; the match makes a new kind fail to compile here until it is added. Shared by the
+/// message and framing tests.
+#[cfg(test)]
+pub(crate) fn one_of_each() -> Vec<Command> {
+    let all = vec![
+        Command::ListReaders,
+        Command::Watch,
+        Command::Unwatch,
+        Command::ReadCertificate { reader: "R".into() },
+        Command::PinStatus { reader: "R".into() },
+        Command::VerifyPin {
+            reader: "R".into(),
+            pin: None,
+        },
+        Command::SignChallenge {
+            reader: "R".into(),
+            origin: "https://a.example".into(),
+            challenge: "AAAA".into(),
+            purpose: SignPurpose::Login,
+            bound_certificate: None,
+        },
+        Command::Forget { reader: "R".into() },
+    ];
+    for command in &all {
+        match command {
+            Command::ListReaders
+            | Command::Watch
+            | Command::Unwatch
+            | Command::ReadCertificate { .. }
+            | Command::PinStatus { .. }
+            | Command::VerifyPin { .. }
+            | Command::SignChallenge { .. }
+            | Command::Forget { .. } => {}
+        }
+    }
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    /// One command of each kind; the match makes a new kind fail to compile here until it is added.
-    fn one_of_each() -> Vec<Command> {
-        let all = vec![
-            Command::ListReaders,
-            Command::Watch,
-            Command::Unwatch,
-            Command::ReadCertificate { reader: "R".into() },
-            Command::PinStatus { reader: "R".into() },
-            Command::VerifyPin {
-                reader: "R".into(),
-                pin: None,
-            },
-            Command::SignChallenge {
-                reader: "R".into(),
-                origin: "https://a.example".into(),
-                challenge: "AAAA".into(),
-                purpose: SignPurpose::Login,
-                bound_certificate: None,
-            },
-            Command::Forget { reader: "R".into() },
-        ];
-        for command in &all {
-            match command {
-                Command::ListReaders
-                | Command::Watch
-                | Command::Unwatch
-                | Command::ReadCertificate { .. }
-                | Command::PinStatus { .. }
-                | Command::VerifyPin { .. }
-                | Command::SignChallenge { .. }
-                | Command::Forget { .. } => {}
-            }
-        }
-        all
-    }
 
     #[test]
     fn the_names_are_the_wire_names_of_every_command() {
