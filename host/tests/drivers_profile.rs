@@ -3,13 +3,11 @@
 
 mod drivers_support;
 
-use std::path::Path;
-
-use drivers_support::{fake_certificate, reply, sha256_digest_info_hex, short_reads};
-use ebid_host::card::{CardError, ScriptedTransport, TransportError};
-use ebid_host::drivers::{
-    detect_driver, load_profiles_from, CardDriver, PinCharset, PinState, Profile, ProfileDriver,
+use drivers_support::{
+    fake_certificate, reply, sha256_digest_info_hex, short_reads, test_ca_profiles,
 };
+use ebid_host::card::{CardError, ScriptedTransport, TransportError};
+use ebid_host::drivers::{detect_driver, CardDriver, PinCharset, PinState, Profile, ProfileDriver};
 use ebid_protocol::{ErrorCode, ErrorInfo, Pin};
 
 const TEST_CA_ATR: [u8; 10] = [0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x00, 0x00, 0x40, 0xB7];
@@ -23,16 +21,6 @@ const MSE_SET: &str = "002241B606800142840101";
 
 fn s(command: &str, response: &str) -> (String, String) {
     (command.to_owned(), response.to_owned())
-}
-
-/// The profiles in host/profiles/ (nothing is built into the host): the test CA card's example.
-fn test_ca_profiles() -> Vec<Profile> {
-    let profiles = load_profiles_from(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles")));
-    assert!(
-        !profiles.is_empty(),
-        "host/profiles/ebid-test-ca.toml loads"
-    );
-    profiles
 }
 
 fn test_ca() -> Profile {

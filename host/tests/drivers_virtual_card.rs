@@ -1,12 +1,14 @@
 //! The drivers against the project's virtual card (tests/virtual-card), APDU for APDU without PC/SC: the two
 //! sides were written from docs/cards.md independently, so this catches a layout either side got wrong.
 
-use std::path::Path;
+mod drivers_support;
+
 use std::time::SystemTime;
 
+use drivers_support::test_ca_profiles;
 use ebid_host::card::{ApduTransport, CardError, TransportError};
 use ebid_host::cert_summary::summarize;
-use ebid_host::drivers::{detect_driver, load_profiles_from, CardDriver, PinState, Profile};
+use ebid_host::drivers::{detect_driver, CardDriver, PinState};
 use ebid_protocol::Pin;
 use virtual_card::testca::{CertOptions, CertStyle, TestCa};
 use virtual_card::{CardConfig, VirtualCard};
@@ -22,16 +24,6 @@ impl ApduTransport for Direct<'_> {
         self.count += 1;
         Ok(self.card.transmit(command))
     }
-}
-
-/// The profiles in host/profiles/ (nothing is built into the host): the test CA card's example.
-fn test_ca_profiles() -> Vec<Profile> {
-    let profiles = load_profiles_from(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles")));
-    assert!(
-        !profiles.is_empty(),
-        "host/profiles/ebid-test-ca.toml loads"
-    );
-    profiles
 }
 
 fn detect(card: &VirtualCard) -> (Box<dyn CardDriver>, Direct<'_>) {

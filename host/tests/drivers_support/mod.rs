@@ -1,4 +1,20 @@
-//! Shared by the driver tests: fake certificate files and the scripted APDUs that read them.
+//! Shared by the driver tests: the example profiles, fake certificate files and the scripted APDUs that read them.
+// Each test binary uses only some of these.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use ebid_host::drivers::{load_profiles_from, Profile};
+
+/// The profiles in host/profiles/ (nothing is built into the host): the test CA card's example.
+pub fn test_ca_profiles() -> Vec<Profile> {
+    let profiles = load_profiles_from(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles")));
+    assert!(
+        !profiles.is_empty(),
+        "host/profiles/ebid-test-ca.toml loads"
+    );
+    profiles
+}
 
 /// A DER-looking certificate file of `len` bytes (`30 82 hi lo` + a recognisable filler).
 pub fn fake_certificate(len: usize) -> Vec<u8> {
