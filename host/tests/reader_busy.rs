@@ -52,9 +52,8 @@ fn profile_card(key: &str) -> VirtualCard {
 fn a_card_another_program_has_to_itself_is_reader_busy_at_once() {
     let pcscd = daemon();
     let card = profile_card("card4");
-    let _inserted = card.insert(pcscd.slot(3).port).expect("insert");
+    let _inserted = pcscd.insert(&card, 3, WAIT).expect("card inserted");
     let reader = pcscd.slot(3).reader.clone();
-    pcscd.wait_card(&reader, true, WAIT).expect("card present");
 
     let context = Context::establish(Scope::User).expect("context");
     let name = CString::new(reader.clone()).unwrap();
@@ -84,13 +83,8 @@ fn a_card_held_by_another_program_is_reader_busy_and_nothing_else_waits() {
         profile_card("card2"),
         profile_card("card3"),
     );
-    let insert = |card: &VirtualCard, slot: usize| {
-        let inserted = card.insert(pcscd.slot(slot).port).expect("insert");
-        pcscd
-            .wait_card(&pcscd.slot(slot).reader, true, WAIT)
-            .expect("card present");
-        inserted
-    };
+    let insert =
+        |card: &VirtualCard, slot: usize| pcscd.insert(card, slot, WAIT).expect("card inserted");
     let _held_in = insert(&held, 0);
     let _other_in = insert(&other, 1);
     let (busy_reader, other_reader) = (pcscd.slot(0).reader.clone(), pcscd.slot(1).reader.clone());

@@ -13,6 +13,8 @@ pub enum HarnessError {
     Protocol(String),
     /// The host's stdout closed.
     HostExited,
+    /// A virtual card could not be put into its vpcd reader.
+    Card(String),
 }
 
 impl fmt::Display for HarnessError {
@@ -23,6 +25,7 @@ impl fmt::Display for HarnessError {
             HarnessError::Timeout(what) => write!(f, "timed out waiting for {what}"),
             HarnessError::Protocol(msg) => write!(f, "host protocol: {msg}"),
             HarnessError::HostExited => f.write_str("the host closed its stdout"),
+            HarnessError::Card(msg) => write!(f, "virtual card: {msg}"),
         }
     }
 }

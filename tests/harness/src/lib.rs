@@ -7,8 +7,7 @@
 //! let pcscd = PcscDaemon::start(1)?;
 //! let ca = TestCa::load()?;
 //! let card = VirtualCard::new(CardConfig::profile("1234", &ca.issue(&CertOptions::default())?, ca.certificate_der()))?;
-//! let inserted = card.insert(pcscd.slot(0).port)?;
-//! pcscd.wait_card(&pcscd.slot(0).reader, true, Duration::from_secs(5))?;
+//! let inserted = pcscd.insert(&card, 0, Duration::from_secs(5))?; // answers once pcscd sees it
 //! let mut host = HostProcess::spawn(&find_host_binary()?, &pcscd.socket_path())?;
 //! let hello = host.recv(Duration::from_secs(5))?;
 //! let readers = host.request(serde_json::json!({"cmd": "list_readers"}), Duration::from_secs(5))?;

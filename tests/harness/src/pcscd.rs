@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use virtual_card::{InsertedCard, VirtualCard};
+
 use crate::reader_states::{reader_states, ReaderState};
 use crate::{spawner, HarnessError};
 
@@ -171,6 +173,21 @@ impl PcscDaemon {
             }
             std::thread::sleep(POLL);
         }
+    }
+
+    /// Puts `card` into the vpcd reader of `slot` and waits until pcscd sees it there.
+    pub fn insert(
+        &self,
+        card: &VirtualCard,
+        slot: usize,
+        timeout: Duration,
+    ) -> Result<InsertedCard, HarnessError> {
+        let slot = self.slot(slot);
+        let inserted = card
+            .insert(slot.port)
+            .map_err(|e| HarnessError::Card(e.to_string()))?;
+        self.wait_card(&slot.reader, true, timeout)?;
+        Ok(inserted)
     }
 
     /// Stop pcscd: SIGTERM to its process group, SIGKILL if it lingers. Clients then get SCARD_E_NO_SERVICE.

@@ -60,9 +60,8 @@ impl Bench {
             .into_iter()
             .find(|card| card.name == "jpki")
             .expect("the set has a JPKI card");
-        let inserted = jpki.card.insert(pcscd.slot(0).port).expect("insert");
-        pcscd
-            .wait_card(&pcscd.slot(0).reader, true, WAIT)
+        let inserted = pcscd
+            .insert(&jpki.card, 0, WAIT)
             .expect("pcscd sees the card");
         Bench {
             pcscd,

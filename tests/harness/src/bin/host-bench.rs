@@ -50,12 +50,7 @@ impl Bed {
 
     /// Inserts `card` into slot `index` and waits until pcscd sees it.
     fn insert(&self, card: &VirtualCard, index: usize) -> InsertedCard {
-        let slot = self.pcscd.slot(index);
-        let inserted = card.insert(slot.port).expect("insert");
-        self.pcscd
-            .wait_card(&slot.reader, true, WAIT)
-            .expect("card present");
-        inserted
+        self.pcscd.insert(card, index, WAIT).expect("card inserted")
     }
 
     /// A fresh host process, after its Hello.
