@@ -123,6 +123,11 @@ impl Bench {
         self.run("pkcs11-tool", &all)
     }
 
+    /// `pkcs11-tool` logs in to `slot` with `pin` and lists the objects (`-O`): a PIN check through the module.
+    fn log_in(&self, slot: &str, pin: &str) -> Run {
+        self.pkcs11(&["--slot", slot, "--login", "--pin", pin, "-O"])
+    }
+
     /// Whether the card answered READ BINARY with `6982` since the log was cleared.
     fn read_was_refused(&self) -> bool {
         self.jpki
@@ -320,14 +325,14 @@ fn pkcs11_signs_with_each_half_and_the_certificates_verify_it() {
 #[test]
 fn a_wrong_pin_costs_one_try_and_the_tries_left_show() {
     let bench = Bench::new();
-    let wrong = bench.pkcs11(&["--slot", SIGN_SLOT, "--login", "--pin", "WRONG9", "-O"]);
+    let wrong = bench.log_in(SIGN_SLOT, "WRONG9");
     assert!(!wrong.success);
     assert!(
         wrong.stderr.contains("CKR_PIN_INCORRECT"),
         "{}",
         wrong.stderr
     );
-    let wrong = bench.pkcs11(&["--slot", AUTH_SLOT, "--login", "--pin", "0000", "-O"]);
+    let wrong = bench.log_in(AUTH_SLOT, "0000");
     assert!(
         wrong.stderr.contains("CKR_PIN_INCORRECT"),
         "{}",
@@ -347,14 +352,7 @@ fn a_wrong_pin_costs_one_try_and_the_tries_left_show() {
     );
 
     // A correct PIN restores the tries; the status query still answers 63Cx (now the full count).
-    let right = bench.pkcs11(&[
-        "--slot",
-        SIGN_SLOT,
-        "--login",
-        "--pin",
-        bench.jpki.pin,
-        "-O",
-    ]);
+    let right = bench.log_in(SIGN_SLOT, bench.jpki.pin);
     assert!(right.success, "{}", right.stderr);
     let pins = bench.run_ok("pkcs15-tool", &["--list-pins"]);
     assert_eq!(tries_left(&pins)[1], jpki::DEFAULT_TRIES, "{pins}");
@@ -392,14 +390,7 @@ fn a_blocked_signature_pin_still_binds_and_shows_as_blocked() {
     // Through the PKCS#11 module: the token binds, its flags say locked, and a login is CKR_PIN_LOCKED.
     let slots = bench.run_ok("pkcs11-tool", &["--module", PKCS11_MODULE, "-L"]);
     assert!(slots.contains("user PIN locked"), "{slots}");
-    let login = bench.pkcs11(&[
-        "--slot",
-        SIGN_SLOT,
-        "--login",
-        "--pin",
-        bench.jpki.pin,
-        "-O",
-    ]);
+    let login = bench.log_in(SIGN_SLOT, bench.jpki.pin);
     assert!(!login.success);
     assert!(login.stderr.contains("CKR_PIN_LOCKED"), "{}", login.stderr);
     assert!(bench.jpki.card.is_blocked());
