@@ -1,4 +1,5 @@
-//! `ebid-host`: the native messaging host of the e-bidding IC card helper extension (renewal, registration, changes, login).
+//! `ebid-host`: the native messaging host of the e-bidding IC card helper extension (renewal, registration,
+//! changes, login).
 //!
 //! Layers, bottom up:
 //! - [`card`]: APDUs, status words and the transport trait drivers talk through;

@@ -5,8 +5,8 @@
 //!
 //! The steps, in the order the bidder meets them: [`current_card`] (finding and reading the current card),
 //! [`card_steps`] (PIN, read after PIN, signature — the same for both cards, with [`pin`]), [`portal_steps`]
-//! (challenge and the hand-overs), [`swap`] (the renewal's current card out, new card in); [`events`] and [`readers`] keep
-//! track of the readers.
+//! (challenge and the hand-overs), [`swap`] (the renewal's current card out, new card in); [`events`] and
+//! [`readers`] keep track of the readers.
 
 mod card_steps;
 mod current_card;

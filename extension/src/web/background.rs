@@ -1,5 +1,6 @@
 //! The service worker's core: checks who asks, runs one [`Flow`] per click (renewal, login, 登録, 変更) with its own
-//! native port, and relays screens to the dialog and the result to the page. background.js only forwards browser events here.
+//! native port, and relays screens to the dialog and the result to the page. background.js only forwards browser
+//! events here.
 
 use std::any::Any;
 use std::cell::RefCell;
